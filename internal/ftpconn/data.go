@@ -1,0 +1,336 @@
+package ftpconn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// abortWait bounds the wait for the final reply after a download was
+// closed before its end: servers answer 426/450/451, or never.
+const abortWait = 5 * time.Second
+
+// Transfer opens a data connection, sends REST offset when offset > 0, then
+// the command (LIST, MLSD, NLST, RETR, STOR, APPE), and returns the data
+// stream once the server has answered 125 or 150. A refusal comes back as
+// *textproto.Error. Closing the stream reads the transfer's final reply: a
+// reply other than 2xx is returned as *textproto.Error. Closing a download
+// before its end aborts it; the server's 426/450/451 answer is then not an
+// error. The Conn accepts no command until the stream is closed.
+func (c *Conn) Transfer(ctx context.Context, cmd string, offset int64) (io.ReadWriteCloser, error) {
+	if strings.ContainsAny(cmd, "\r\n") {
+		return nil, ErrInvalidCommand
+	}
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	dc, err := c.openData(ctx, cmd, offset)
+	if err != nil {
+		return nil, err
+	}
+	verb, _, _ := strings.Cut(cmd, " ")
+	verb = strings.ToUpper(verb)
+	d := &dataConn{c: c, conn: dc, ctx: ctx,
+		upload: verb == "STOR" || verb == "APPE" || verb == "STOU"}
+	d.stop = context.AfterFunc(ctx, func() { dc.SetDeadline(time.Unix(1, 0)) })
+	c.busy = true
+	return d, nil
+}
+
+func (c *Conn) openData(ctx context.Context, cmd string, offset int64) (net.Conn, error) {
+	var (
+		dc  net.Conn
+		ln  net.Listener
+		err error
+	)
+	if c.cfg.Active {
+		ln, err = c.listenActive(ctx)
+	} else {
+		dc, err = c.dialPassive(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (net.Conn, error) {
+		if dc != nil {
+			dc.Close()
+		}
+		if ln != nil {
+			ln.Close()
+		}
+		return nil, err
+	}
+	if offset > 0 {
+		if err := c.expect(ctx, "REST "+strconv.FormatInt(offset, 10), 350); err != nil {
+			return fail(err)
+		}
+	}
+	code, msg, err := c.Cmd(ctx, cmd)
+	if err != nil {
+		return fail(err)
+	}
+	if code != 125 && code != 150 {
+		return fail(&textproto.Error{Code: code, Msg: msg})
+	}
+	if ln != nil {
+		if dc, err = c.accept(ctx, ln); err != nil {
+			c.broken = true // a final reply may or may not follow
+			return fail(err)
+		}
+	}
+	if c.tlsCfg != nil {
+		// No handshake here: the server starts TLS only now that it has
+		// the command; the first read or write does it.
+		dc = tls.Client(dc, c.tlsCfg)
+	}
+	return dc, nil
+}
+
+func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
+	host, _, _ := net.SplitHostPort(c.ctrl.RemoteAddr().String())
+	var port int
+	if !c.skipEPSV {
+		code, msg, err := c.Cmd(ctx, "EPSV")
+		if err != nil {
+			return nil, err
+		}
+		if code == 229 {
+			if port, err = parseEPSV(msg); err != nil {
+				return nil, err
+			}
+		} else {
+			c.skipEPSV = true
+		}
+	}
+	if port == 0 {
+		code, msg, err := c.Cmd(ctx, "PASV")
+		if err != nil {
+			return nil, err
+		}
+		if code != 227 {
+			return nil, &textproto.Error{Code: code, Msg: msg}
+		}
+		// The address in the reply is ignored: data goes to the control
+		// connection's peer (no FXP, no NAT confusion, no SSRF).
+		if port, err = parsePASV(msg); err != nil {
+			return nil, err
+		}
+	}
+	d := net.Dialer{Timeout: c.cfg.Timeout}
+	return d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+}
+
+// parseEPSV reads "229 Entering Extended Passive Mode (|||port|)".
+func parseEPSV(msg string) (int, error) {
+	start := strings.Index(msg, "(")
+	end := strings.LastIndex(msg, ")")
+	if start < 0 || end < start+5 {
+		return 0, fmt.Errorf("ftpconn: bad EPSV reply %q", msg)
+	}
+	inner := msg[start+1 : end]
+	d := inner[:1]
+	parts := strings.Split(inner, d)
+	if len(parts) != 5 {
+		return 0, fmt.Errorf("ftpconn: bad EPSV reply %q", msg)
+	}
+	port, err := strconv.Atoi(parts[3])
+	if err != nil || port <= 0 || port > 65535 {
+		return 0, fmt.Errorf("ftpconn: bad EPSV reply %q", msg)
+	}
+	return port, nil
+}
+
+// parsePASV reads "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)".
+func parsePASV(msg string) (int, error) {
+	start := strings.Index(msg, "(")
+	end := strings.LastIndex(msg, ")")
+	var fields []string
+	if start >= 0 && end > start {
+		fields = strings.Split(msg[start+1:end], ",")
+	} else {
+		// RFC 959 does not require the parentheses
+		i := strings.IndexAny(msg, "0123456789")
+		if i >= 0 {
+			fields = strings.Split(strings.TrimRight(msg[i:], ". "), ",")
+		}
+	}
+	if len(fields) != 6 {
+		return 0, fmt.Errorf("ftpconn: bad PASV reply %q", msg)
+	}
+	hi, err1 := strconv.Atoi(strings.TrimSpace(fields[4]))
+	lo, err2 := strconv.Atoi(strings.TrimSpace(fields[5]))
+	if err1 != nil || err2 != nil || hi < 0 || hi > 255 || lo < 0 || lo > 255 || hi*256+lo == 0 {
+		return 0, fmt.Errorf("ftpconn: bad PASV reply %q", msg)
+	}
+	return hi*256 + lo, nil
+}
+
+// listenActive listens on the control connection's local address and
+// tells the server with EPRT, falling back to PORT for IPv4.
+func (c *Conn) listenActive(ctx context.Context) (net.Listener, error) {
+	local := c.ctrl.LocalAddr().(*net.TCPAddr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(local.IP.String(), "0"))
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ip4 := local.IP.To4()
+	if !c.skipEPRT || ip4 == nil {
+		proto := "2"
+		if ip4 != nil {
+			proto = "1"
+		}
+		code, msg, err := c.Cmd(ctx, fmt.Sprintf("EPRT |%s|%s|%d|", proto, local.IP.String(), port))
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		if code == 200 {
+			return ln, nil
+		}
+		if ip4 == nil {
+			ln.Close()
+			return nil, &textproto.Error{Code: code, Msg: msg}
+		}
+		c.skipEPRT = true
+	}
+	line := fmt.Sprintf("PORT %d,%d,%d,%d,%d,%d", ip4[0], ip4[1], ip4[2], ip4[3], port>>8, port&0xff)
+	if err := c.expect(ctx, line, 200); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+func (c *Conn) accept(ctx context.Context, ln net.Listener) (net.Conn, error) {
+	defer ln.Close()
+	if tl, ok := ln.(*net.TCPListener); ok && c.cfg.Timeout > 0 {
+		tl.SetDeadline(time.Now().Add(c.cfg.Timeout))
+	}
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	dc, err := ln.Accept()
+	if err != nil {
+		return nil, c.ctxErr(ctx, fmt.Errorf("ftpconn: server did not connect for the active-mode transfer: %w", err))
+	}
+	return dc, nil
+}
+
+// dataConn is an open transfer.
+type dataConn struct {
+	c       *Conn
+	conn    net.Conn
+	ctx     context.Context
+	stop    func() bool
+	upload  bool
+	written int64
+	eof     bool
+	failed  error
+	closed  bool
+}
+
+func (d *dataConn) arm() {
+	if t := d.c.cfg.Timeout; t > 0 {
+		// an idle limit: each read or write must progress within it
+		d.conn.SetDeadline(time.Now().Add(t))
+	}
+}
+
+func (d *dataConn) Read(p []byte) (int, error) {
+	if d.closed {
+		return 0, net.ErrClosed
+	}
+	d.arm()
+	n, err := d.conn.Read(p)
+	if err == io.EOF {
+		d.eof = true
+	} else if err != nil {
+		err = d.c.ctxErr(d.ctx, err)
+		d.failed = err
+	}
+	return n, err
+}
+
+func (d *dataConn) Write(p []byte) (int, error) {
+	if d.closed {
+		return 0, net.ErrClosed
+	}
+	d.arm()
+	n, err := d.conn.Write(p)
+	d.written += int64(n)
+	if err != nil {
+		err = d.c.ctxErr(d.ctx, err)
+		d.failed = err
+	}
+	return n, err
+}
+
+// Close ends the transfer and reads its final reply.
+func (d *dataConn) Close() error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	d.stop()
+	c := d.c
+	defer func() { c.busy = false }()
+	var errs []error
+	if d.upload && d.written == 0 && d.failed == nil {
+		// An empty upload never wrote, so TLS never shook hands; the
+		// server waits for it (jlaffaye/ftp#282).
+		if h, ok := d.conn.(interface{ Handshake() error }); ok {
+			d.arm()
+			if err := h.Handshake(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	aborted := !d.upload && !d.eof
+	if err := d.conn.Close(); err != nil && !aborted && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, err)
+	}
+	ctx := d.ctx
+	if aborted {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, abortWait)
+		defer cancel()
+	}
+	if d.failed != nil && !isReply(d.failed) && d.ctx.Err() != nil {
+		// cancelled: the final reply may never come; do not wait for it
+		c.broken = true
+		return errors.Join(append(errs, d.failed)...)
+	}
+	end := c.begin(ctx)
+	err := end(ctx, readFinal(c.sc))
+	var tpErr *textproto.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &tpErr) && tpErr.Code/100 == 2:
+		// 250 and other positive completions: fine
+	case errors.As(err, &tpErr) && aborted && (tpErr.Code == 426 || tpErr.Code == 450 || tpErr.Code == 451):
+		// the server confirms the abort
+	case aborted && !isReply(err):
+		// no answer to an abort: the connection is unusable, the
+		// caller's close is not an error
+		c.broken = true
+	default:
+		errs = append(errs, err)
+	}
+	if d.failed != nil {
+		errs = append(errs, d.failed)
+	}
+	return errors.Join(errs...)
+}
+
+func isReply(err error) bool {
+	var tpErr *textproto.Error
+	return errors.As(err, &tpErr)
+}
