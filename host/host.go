@@ -1,0 +1,366 @@
+// Package host is ftputil's FTPHost in Go: a remote FTP server used like a
+// local file system, with os-style methods on remote paths.
+//
+//	h, err := host.Dial(ctx, host.Options{Host: "ftp.example.com", User: "u", Password: "p"})
+//	if err != nil { ... }
+//	defer h.Close()
+//	names, err := h.Listdir(ctx, "/pub")
+//
+// Every failure is an *Error carrying one class of ftputil's hierarchy,
+// the reply code and the server's text, so that
+// errors.Is(err, host.PermanentError) and errors.As(err, &hostErr) work:
+//
+//	PermanentError: 550 Failed to change directory. (path: /nope)
+//
+// Paths holding CR or LF are refused before anything is sent. A Host is
+// safe for concurrent use; its methods run one at a time.
+package host
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ftplua/ftplua/parse"
+)
+
+// Host is one connected FTP server.
+type Host struct {
+	mu     sync.Mutex
+	opts   Options
+	sess   Session
+	codec  codec
+	cwd    string // logical current directory, as ftputil keeps it
+	srvCwd string // the server's working directory as we last set it; "" unknown
+	closed bool
+	listA  int // LIST -a: 0 not yet known, 1 works, -1 refused by the server
+	parser *parse.Auto
+}
+
+// Dial connects, logs in, reads the login directory (PWD) and changes to
+// o.Dir if set.
+func Dial(ctx context.Context, o Options) (*Host, error) {
+	if o.Host == "" {
+		return nil, newError(FTPOSError, "", "no host given")
+	}
+	if strings.ContainsAny(o.Host+o.User+o.Password+o.Account, "\r\n") {
+		return nil, newError(FTPOSError, "", "host, user, password and account must not contain CR or LF")
+	}
+	cd, err := newCodec(o.Encoding)
+	if err != nil {
+		return nil, newError(NoEncodingError, "", "%v", err)
+	}
+	o.fillCredentials()
+	factory := o.SessionFactory
+	if factory == nil {
+		factory = DefaultSessionFactory
+	}
+	sess, err := factory(ctx, &o)
+	if err != nil {
+		return nil, wrapError(err, "", "")
+	}
+	h := &Host{opts: o, sess: sess, codec: cd, parser: &parse.Auto{}}
+	if o.NoListA {
+		h.listA = -1
+	}
+	cwd, err := h.pwd(ctx)
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	h.cwd, h.srvCwd = cwd, cwd
+	if o.Dir != "" {
+		if err := h.Chdir(ctx, o.Dir); err != nil {
+			sess.Close()
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// String shows user, server and state, never the password.
+func (h *Host) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	state := "open"
+	if h.closed {
+		state = "closed"
+	}
+	return fmt.Sprintf("FTPHost(%s@%s:%d, %s)", h.opts.User, h.opts.Host, h.opts.port(), state)
+}
+
+// Closed reports whether Close was called.
+func (h *Host) Closed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// Session returns the host's main session, for commands the Host does not
+// offer. Use it only while no other method of the Host runs.
+func (h *Host) Session() Session { return h.sess }
+
+// Close ends the connection. It is idempotent.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	if err := h.sess.Close(); err != nil {
+		return wrapError(err, "QUIT", "")
+	}
+	return nil
+}
+
+// cmd sends a command on the main session; a transport failure becomes an
+// *Error, a reply is returned whatever its code.
+func (h *Host) cmd(ctx context.Context, line, path string) (int, string, error) {
+	if h.closed {
+		return 0, "", newError(FTPOSError, path, "%v", errClosed)
+	}
+	code, msg, err := h.sess.Cmd(ctx, line)
+	if err != nil {
+		return 0, "", wrapError(err, line, path)
+	}
+	return code, msg, nil
+}
+
+// expect sends a command and turns a reply not in class 2 into an *Error.
+func (h *Host) expect(ctx context.Context, line, path string) (string, error) {
+	code, msg, err := h.cmd(ctx, line, path)
+	if err != nil {
+		return "", err
+	}
+	if code/100 != 2 {
+		return "", replyError(code, msg, line, path)
+	}
+	return msg, nil
+}
+
+func (h *Host) pwd(ctx context.Context) (string, error) {
+	msg, err := h.expect(ctx, "PWD", "")
+	if err != nil {
+		return "", err
+	}
+	dir, ok := parsePWD(msg)
+	if !ok {
+		return "", newError(FTPOSError, "", "cannot read the PWD reply %q", msg)
+	}
+	dir = h.codec.decode(dir)
+	if !Isabs(dir) {
+		// some servers answer "~" or a relative name; treat as "/"
+		dir = "/" + dir
+	}
+	return Normpath(dir), nil
+}
+
+// parsePWD reads `257 "/a ""quoted"" dir" is the current directory`.
+func parsePWD(msg string) (string, bool) {
+	i := strings.IndexByte(msg, '"')
+	if i < 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for j := i + 1; j < len(msg); j++ {
+		if msg[j] == '"' {
+			if j+1 < len(msg) && msg[j+1] == '"' {
+				b.WriteByte('"')
+				j++
+				continue
+			}
+			return b.String(), true
+		}
+		b.WriteByte(msg[j])
+	}
+	return "", false
+}
+
+// checkPath refuses a path that must not reach the server.
+func checkPath(p string) error {
+	if strings.ContainsAny(p, "\r\n") {
+		return newError(FTPOSError, "", "path %q contains CR or LF", p)
+	}
+	if strings.IndexByte(p, 0) >= 0 {
+		return newError(FTPOSError, "", "path %q contains NUL", p)
+	}
+	return nil
+}
+
+// Getcwd returns the current remote directory, kept on the client side as
+// ftputil does (no command is sent).
+func (h *Host) Getcwd() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cwd
+}
+
+// Abspath returns the absolute, normalized form of p against the current
+// directory.
+func (h *Host) Abspath(p string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.abspath(p)
+}
+
+func (h *Host) abspath(p string) string {
+	if !Isabs(p) {
+		p = Join(h.cwd, p)
+	}
+	return Normpath(p)
+}
+
+// Chdir changes the current remote directory.
+func (h *Host) Chdir(ctx context.Context, p string) error {
+	if err := checkPath(p); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	abs := h.abspath(p)
+	if err := h.cd(ctx, abs, false); err != nil {
+		return err
+	}
+	h.cwd = abs
+	return nil
+}
+
+// cd makes dir the server's working directory, sending CWD only when it
+// is not already. A failure to return to the current directory is ftputil's
+// InaccessibleLoginDirError.
+func (h *Host) cd(ctx context.Context, dir string, fromCwd bool) error {
+	if h.srvCwd == dir {
+		return nil
+	}
+	wire, err := h.codec.encode(dir)
+	if err != nil {
+		return newError(FTPOSError, dir, "%v", err)
+	}
+	h.srvCwd = ""
+	line := "CWD " + wire
+	code, msg, err := h.cmd(ctx, line, dir)
+	if err != nil {
+		return err
+	}
+	if code/100 != 2 {
+		if fromCwd && dir == h.cwd && code/100 == 5 {
+			e := newError(InaccessibleLoginDirError, dir, "directory '%s' is not accessible", dir)
+			e.Code, e.Command, e.Err = code, line, replyError(code, msg, line, dir)
+			return e
+		}
+		return replyError(code, msg, line, dir)
+	}
+	h.srvCwd = dir
+	return nil
+}
+
+// Listdir returns the names in a remote directory, in the server's order,
+// without "." and "..".
+func (h *Host) Listdir(ctx context.Context, p string) ([]string, error) {
+	if err := checkPath(p); err != nil {
+		return nil, err
+	}
+	if p == "" {
+		return nil, newError(FTPIOError, "", "path argument `path` is empty")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	abs := h.abspath(p)
+	entries, err := h.listDir(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(entries))
+	for i := range entries {
+		if n := entries[i].Name; n != "." && n != ".." {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// listDir lists a directory with LIST (-a) and parses every line.
+func (h *Host) listDir(ctx context.Context, dir string) ([]parse.StatResult, error) {
+	lines, err := h.listLines(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := h.parser.ParseListing(lines, 0)
+	if err != nil {
+		return nil, wrapError(err, "LIST", dir)
+	}
+	for i := range entries {
+		entries[i].Name = h.codec.decode(entries[i].Name)
+		if entries[i].Valid&parse.HasTarget != 0 {
+			entries[i].Target = h.codec.decode(entries[i].Target)
+		}
+	}
+	return entries, nil
+}
+
+// listLines changes into dir and returns the raw lines of its listing.
+// LIST -a shows hidden files where the server knows the option; a server
+// that refuses it, or takes "-a" for a name (an empty listing where plain
+// LIST shows entries), gets plain LIST from then on.
+func (h *Host) listLines(ctx context.Context, dir string) ([]string, error) {
+	if err := h.cd(ctx, dir, true); err != nil {
+		return nil, err
+	}
+	if h.listA < 0 {
+		return h.transferLines(ctx, "LIST", dir)
+	}
+	lines, err := h.transferLines(ctx, "LIST -a", dir)
+	if h.listA > 0 {
+		return lines, err
+	}
+	var e *Error
+	if err != nil && !(errors.As(err, &e) && e.Code/100 == 5) {
+		return nil, err
+	}
+	if err == nil && len(lines) > 0 {
+		h.listA = 1
+		return lines, nil
+	}
+	plain, perr := h.transferLines(ctx, "LIST", dir)
+	if perr != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, perr
+	}
+	if err != nil || len(plain) > 0 {
+		h.listA = -1
+	}
+	return plain, nil
+}
+
+// transferLines runs a listing command in the server's working directory
+// and returns its lines without line ends.
+func (h *Host) transferLines(ctx context.Context, cmd, path string) ([]string, error) {
+	if h.closed {
+		return nil, newError(FTPOSError, path, "%v", errClosed)
+	}
+	data, err := h.sess.Transfer(ctx, cmd, 0)
+	if err != nil {
+		return nil, wrapError(err, cmd, path)
+	}
+	var lines []string
+	sc := bufio.NewScanner(data)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, strings.TrimSuffix(sc.Text(), "\r"))
+	}
+	rerr := sc.Err() // then Close aborts the transfer
+	cerr := data.Close()
+	if rerr != nil {
+		return nil, wrapError(rerr, cmd, path)
+	}
+	if cerr != nil {
+		return nil, wrapError(cerr, cmd, path)
+	}
+	return lines, nil
+}

@@ -1,0 +1,130 @@
+// Package luabind is the Lua face of ftplua: the module "ftputil" of
+// API.md for gopher-lua, with hosts, remote paths, error objects and the
+// local server.
+//
+// An application preloads it into a state it owns:
+//
+//	L := lua.NewState()
+//	defer L.Close()
+//	luabind.Preload(L, luabind.Config{})
+//	defer luabind.CloseAll(L) // closes the hosts and servers scripts left open
+//	err := L.DoString(`local ftputil = require("ftputil") ...`)
+//
+// Each LState belongs to one goroutine, as gopher-lua requires; the module
+// keeps its state per LState, so several states may run at once.
+package luabind
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/ftplua/ftplua/host"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Version is the module's version, ftputil.version.
+const Version = "0.1.0"
+
+// Config configures the module for one LState.
+type Config struct {
+	// Context bounds every network operation; nil: the LState's context
+	// if it has one, else context.Background().
+	Context context.Context
+	// Stderr receives debug output of debug=true; nil: os.Stderr.
+	Stderr io.Writer
+	// SessionFactory replaces the FTP connection layer; nil: the default.
+	SessionFactory host.SessionFactory
+}
+
+// state is the module's per-LState state: its config and what scripts
+// opened, so that it can be closed when the script ends.
+type state struct {
+	cfg     Config
+	mu      sync.Mutex
+	closers map[io.Closer]struct{}
+}
+
+var states sync.Map // *lua.LState -> *state
+
+func getState(L *lua.LState) *state {
+	if s, ok := states.Load(L); ok {
+		return s.(*state)
+	}
+	s, _ := states.LoadOrStore(L, &state{closers: map[io.Closer]struct{}{}})
+	return s.(*state)
+}
+
+func (s *state) track(c io.Closer) {
+	s.mu.Lock()
+	s.closers[c] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *state) untrack(c io.Closer) {
+	s.mu.Lock()
+	delete(s.closers, c)
+	s.mu.Unlock()
+}
+
+func (s *state) stderr() io.Writer {
+	if s.cfg.Stderr != nil {
+		return s.cfg.Stderr
+	}
+	return os.Stderr
+}
+
+// ctx is the context for a network operation.
+func (s *state) ctx(L *lua.LState) context.Context {
+	if s.cfg.Context != nil {
+		return s.cfg.Context
+	}
+	if c := L.Context(); c != nil {
+		return c
+	}
+	return context.Background()
+}
+
+// Preload makes require("ftputil") load the module in L.
+func Preload(L *lua.LState, cfg Config) {
+	getState(L).cfg = cfg
+	L.PreloadModule("ftputil", Loader)
+}
+
+// CloseAll closes every host, file and local server that scripts in L
+// opened and did not close, and forgets L. Call it before L.Close().
+func CloseAll(L *lua.LState) {
+	v, ok := states.LoadAndDelete(L)
+	if !ok {
+		return
+	}
+	s := v.(*state)
+	s.mu.Lock()
+	cs := make([]io.Closer, 0, len(s.closers))
+	for c := range s.closers {
+		cs = append(cs, c)
+	}
+	s.closers = map[io.Closer]struct{}{}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+// Loader is the module loader of "ftputil".
+func Loader(L *lua.LState) int {
+	mod := L.NewTable()
+	L.SetFuncs(mod, map[string]lua.LGFunction{
+		"connect":      connect,
+		"FTPHost":      ftpHost,
+		"session":      session,
+		"local_server": localServer,
+	})
+	L.SetField(mod, "version", lua.LString(Version))
+	registerErrors(L, mod)
+	registerHost(L, mod)
+	registerLocalServer(L, mod)
+	L.Push(mod)
+	return 1
+}
