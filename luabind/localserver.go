@@ -33,6 +33,8 @@ func registerLocalServer(L *lua.LState, mod *lua.LTable) {
 			L.Push(lua.LString(s.URL()))
 		case "host":
 			L.Push(lua.LString(s.Host))
+		case "root":
+			L.Push(lua.LString(s.Root))
 		case "port":
 			L.Push(lua.LNumber(s.Port))
 		case "user":
@@ -70,7 +72,9 @@ func checkServer(L *lua.LState, fname string) *serverHandle {
 	return nil
 }
 
-// ftputil.local_server{root=dir, user=, password=, port=0, tls=false}
+// ftputil.local_server{root=dir, user=, password=, port=0, tls=false,
+// files={["path"]="content", ["dir/"]=""}}; without root, a temporary
+// folder that close() removes.
 func localServer(L *lua.LState) int {
 	t := checkTable(L, 1, 1, "local_server")
 	var o localserver.Options
@@ -88,6 +92,17 @@ func localServer(L *lua.LState) int {
 			default:
 				o.Password = s
 			}
+		case "files":
+			optField(L, 1, "local_server", key, v, lua.LTTable)
+			o.Files = map[string]string{}
+			v.(*lua.LTable).ForEach(func(name, body lua.LValue) {
+				n, ok1 := name.(lua.LString)
+				b, ok2 := body.(lua.LString)
+				if !ok1 || !ok2 {
+					argError(L, 1, "local_server", "option 'files': table of path = content strings expected")
+				}
+				o.Files[string(n)] = string(b)
+			})
 		case "port":
 			optField(L, 1, "local_server", key, v, lua.LTNumber)
 			p := float64(v.(lua.LNumber))
@@ -102,9 +117,6 @@ func localServer(L *lua.LState) int {
 			argError(L, 1, "local_server", fmt.Sprintf("unknown option '%s'", key))
 		}
 	})
-	if o.Root == "" {
-		argError(L, 1, "local_server", "option 'root' is required")
-	}
 	s, err := localserver.Start(o)
 	if err != nil {
 		raise(L, err)

@@ -42,14 +42,28 @@ describe("local_server", function()
     srv:close()
   end)
 
+  it("makes a temporary root holding the given files when no root is given", function()
+    local srv = ftputil.local_server{ files = { ["a.txt"] = "A", ["d/e/f.txt"] = "F", ["empty/"] = "" } }
+    local root = srv.root
+    expect(root).to_be_a("string")
+    local h = srv:connect()
+    expect(sorted(h:listdir("/"))).to_equal({ "a.txt", "d", "empty" })
+    expect(h:listdir("/d/e")).to_equal({ "f.txt" })
+    h:close()
+    local f = assert(io.open(root .. "/d/e/f.txt", "rb"))
+    expect(f:read("*a")).to_be("F")
+    f:close()
+    srv:close()
+    expect(io.open(root .. "/a.txt", "rb")).to_be_nil() -- removed with the server
+  end)
+
   it("refuses a wrong password and bad options", function()
     local srv = ftputil.local_server{ root = tempdir() }
     expect(function() ftputil.connect({ host = srv.host, port = srv.port, user = srv.user,
       password = "wrong" }) end).to_fail_with("PermanentError", 530)
     expect(function() ftputil.local_server{ root = tempdir(), colour = "red" } end)
       .to_fail_matching("bad argument #1 to 'local_server' %(unknown option 'colour'%)")
-    expect(function() ftputil.local_server{} end)
-      .to_fail_matching("option 'root' is required")
+    expect(function() ftputil.local_server{ files = { ["../x"] = "" } } end).to_fail_with("FTPOSError")
     expect(function() ftputil.local_server{ root = "/no/such/folder" } end).to_fail_with("FTPOSError")
     srv:close()
   end)

@@ -134,4 +134,3 @@ func describe(err error) string {
 	}
 	return err.Error()
 }
-

@@ -3,6 +3,7 @@
 //
 //	ftplua script.lua [args...]   run a script; arg[0] is its name, arg[1..] its arguments
 //	ftplua -e 'chunk' [args...]   run a chunk
+//	ftplua [-i]                   the interactive prompt (REPL)
 //	ftplua --version | --help
 //
 // An uncaught error prints its class, code and message to stderr and the
@@ -22,6 +23,7 @@ import (
 
 const usage = `usage: ftplua [options] [script.lua [args...]]
   -e CHUNK    run the Lua chunk CHUNK (may be given more than once)
+  -i          enter the interactive prompt after running the script or chunks
   --version   print the version and exit
   --help      print this help and exit
   -           run the script read from standard input
@@ -38,7 +40,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var chunks []string
 	var script string
-	haveScript := false
+	haveScript, interactive := false, false
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -50,6 +52,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			chunks = append(chunks, args[i+1])
 			i++
+			continue
+		case a == "-i":
+			interactive = true
 			continue
 		case a == "--version":
 			fmt.Fprintf(stdout, "ftplua %s (ftputil for Lua; gopher-lua %s)\n", luabind.Version, lua.PackageVersion)
@@ -70,8 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		break
 	}
 	if !haveScript && len(chunks) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+		interactive = true
 	}
 
 	L := lua.NewState(lua.Options{RegistryMaxSize: 1 << 20})
@@ -132,6 +136,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			report(stderr, err)
 			return 1
 		}
+	}
+	if interactive {
+		var in LineReader
+		if f, ok := stdin.(*os.File); ok && f == os.Stdin {
+			if lr := newLinerReader(); lr != nil {
+				in = lr
+				fmt.Fprintf(stdout, "ftplua %s: ftputil for Lua. ftputil is loaded; Ctrl-D leaves.\n", luabind.Version)
+			}
+		}
+		if in == nil {
+			in = newPlainReader(stdin)
+		}
+		defer in.Close()
+		if err := L.DoString(`ftputil = require("ftputil")`); err != nil {
+			fmt.Fprintf(stderr, "ftplua: %v\n", err)
+			return 1
+		}
+		repl(L, in, stdout, stderr)
 	}
 	return 0
 }

@@ -36,7 +36,12 @@ import (
 
 // Options configures a server.
 type Options struct {
-	Root     string // folder served as "/"; required
+	// Root is the folder served as "/"; "" makes a temporary folder that
+	// Close removes.
+	Root string
+	// Files are written under the root before the server starts: slash
+	// separated path to content; folders are made as needed.
+	Files    map[string]string
 	User     string // default "user"
 	Password string // default "password"
 	Port     int    // 0 picks a free port
@@ -45,6 +50,7 @@ type Options struct {
 
 // Server is a running local server.
 type Server struct {
+	Root     string // the folder served
 	Host     string // "127.0.0.1"
 	Port     int
 	User     string
@@ -59,14 +65,32 @@ type Server struct {
 	driver  *mainDriver
 	done    chan struct{}
 	once    sync.Once
-	tempDir string
+	tempDir  string // holds CAFile
+	tempRoot string // Root, when Start made it
 }
 
 // Start starts a server; Close stops it.
 func Start(o Options) (*Server, error) {
+	var tempRoot string
 	if o.Root == "" {
-		return nil, errors.New("localserver: root folder is required")
+		dir, err := os.MkdirTemp("", "ftplua-root-")
+		if err != nil {
+			return nil, fmt.Errorf("localserver: %w", err)
+		}
+		o.Root, tempRoot = dir, dir
 	}
+	s, err := start(o)
+	if err != nil {
+		if tempRoot != "" {
+			os.RemoveAll(tempRoot)
+		}
+		return nil, err
+	}
+	s.tempRoot = tempRoot
+	return s, nil
+}
+
+func start(o Options) (*Server, error) {
 	root, err := filepath.Abs(o.Root)
 	if err != nil {
 		return nil, err
@@ -75,6 +99,9 @@ func Start(o Options) (*Server, error) {
 		return nil, fmt.Errorf("localserver: root: %w", err)
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("localserver: root %s is not a folder", root)
+	}
+	if err := writeFiles(root, o.Files); err != nil {
+		return nil, err
 	}
 	if o.User == "" {
 		o.User = "user"
@@ -89,7 +116,7 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localserver: %w", err)
 	}
-	s := &Server{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
+	s := &Server{Root: root, Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
 		User: o.User, Password: o.Password, TLS: o.TLS, done: make(chan struct{})}
 	d := &mainDriver{root: root, user: o.User, password: o.Password, ln: ln}
 	if o.TLS {
@@ -144,11 +171,39 @@ func (s *Server) Close() error {
 	s.once.Do(func() {
 		err = s.srv.Stop()
 		<-s.done
-		if s.tempDir != "" {
-			os.RemoveAll(s.tempDir)
+		for _, d := range []string{s.tempDir, s.tempRoot} {
+			if d != "" {
+				os.RemoveAll(d)
+			}
 		}
 	})
 	return err
+}
+
+// writeFiles writes files (slash-separated relative path -> content)
+// under root, refusing paths that would leave it.
+func writeFiles(root string, files map[string]string) error {
+	for name, body := range files {
+		clean := filepath.Clean(filepath.FromSlash(name))
+		if name == "" || filepath.IsAbs(clean) || clean == "." || clean == ".." ||
+			strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("localserver: file name %q must be a relative path inside the root", name)
+		}
+		full := filepath.Join(root, clean)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("localserver: %w", err)
+		}
+		if strings.HasSuffix(name, "/") {
+			if err := os.MkdirAll(full, 0o755); err != nil {
+				return fmt.Errorf("localserver: %w", err)
+			}
+			continue
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			return fmt.Errorf("localserver: %w", err)
+		}
+	}
+	return nil
 }
 
 type mainDriver struct {
@@ -201,13 +256,61 @@ type clientFs struct {
 	cc   ftpserver.ClientContext
 }
 
+// The server's error texts come from these errors; they must show the
+// path as the client sees it, not where the root lies on this machine.
+func (c *clientFs) fix(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		pe.Path = c.virtual(pe.Path)
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		le.Old, le.New = c.virtual(le.Old), c.virtual(le.New)
+	}
+	return err
+}
+
+func (c *clientFs) virtual(p string) string {
+	if rest, ok := strings.CutPrefix(p, c.root); ok && (rest == "" || rest[0] == filepath.Separator) {
+		return filepath.ToSlash("/" + strings.TrimPrefix(rest, string(filepath.Separator)))
+	}
+	return p
+}
+
+func (c *clientFs) Stat(name string) (os.FileInfo, error) {
+	fi, err := c.Fs.Stat(name)
+	return fi, c.fix(err)
+}
+
+func (c *clientFs) Open(name string) (afero.File, error) {
+	f, err := c.Fs.Open(name)
+	return f, c.fix(err)
+}
+
+func (c *clientFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	f, err := c.Fs.OpenFile(name, flag, perm)
+	return f, c.fix(err)
+}
+
+func (c *clientFs) Mkdir(name string, perm os.FileMode) error {
+	return c.fix(c.Fs.Mkdir(name, perm))
+}
+
+func (c *clientFs) Remove(name string) error { return c.fix(c.Fs.Remove(name)) }
+
+func (c *clientFs) Rename(o, n string) error { return c.fix(c.Fs.Rename(o, n)) }
+
+func (c *clientFs) Chmod(name string, mode os.FileMode) error {
+	return c.fix(c.Fs.Chmod(name, mode))
+}
+
 // ReadDir lists a folder for LIST, NLST and MLSD with UTC times, and for
 // LIST with "name -> target" for symbolic links, as real servers do.
 func (c *clientFs) ReadDir(name string) ([]os.FileInfo, error) {
 	real := filepath.Join(c.root, filepath.FromSlash(filepath.Clean("/"+name)))
 	entries, err := os.ReadDir(real)
 	if err != nil {
-		return nil, err
+		return nil, c.fix(err)
 	}
 	list := strings.HasPrefix(strings.ToUpper(c.cc.GetLastCommand()), "LIST")
 	infos := make([]os.FileInfo, 0, len(entries))
