@@ -23,7 +23,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/ftplua/ftplua/cache"
 	"github.com/ftplua/ftplua/parse"
 )
 
@@ -37,7 +39,14 @@ type Host struct {
 	srvCwd string // the server's working directory as we last set it; "" unknown
 	closed bool
 	listA  int // LIST -a: 0 not yet known, 1 works, -1 refused by the server
-	parser *parse.Auto
+
+	auto      *parse.Auto  // ftputil's automatic Unix/MS choice
+	parser    parse.Parser // set by SetParser; nil: auto (or MLSD)
+	useMLSD   bool
+	timeShift float64
+	cache     *cache.Cache[StatResult]
+	now       func() time.Time
+	pool      *pool // child connections for files and transfers
 }
 
 // Dial connects, logs in, reads the login directory (PWD) and changes to
@@ -62,10 +71,7 @@ func Dial(ctx context.Context, o Options) (*Host, error) {
 	if err != nil {
 		return nil, wrapError(err, "", "")
 	}
-	h := &Host{opts: o, sess: sess, codec: cd, parser: &parse.Auto{}}
-	if o.NoListA {
-		h.listA = -1
-	}
+	h := newHost(o, sess, cd)
 	cwd, err := h.pwd(ctx)
 	if err != nil {
 		sess.Close()
@@ -80,6 +86,24 @@ func Dial(ctx context.Context, o Options) (*Host, error) {
 	}
 	return h, nil
 }
+
+func newHost(o Options, sess Session, cd codec) *Host {
+	h := &Host{opts: o, sess: sess, codec: cd, now: time.Now,
+		auto: &parse.Auto{}, cache: cache.New[StatResult](DefaultCacheSize)}
+	if o.NoListA {
+		h.listA = -1
+	}
+	if o.UseMLSD {
+		if _, ok := sess.Features()["MLST"]; ok {
+			h.useMLSD = true
+		}
+	}
+	h.pool = newPool(h)
+	return h
+}
+
+// DefaultCacheSize is the stat cache's initial size, as ftputil's.
+const DefaultCacheSize = 5000
 
 // String shows user, server and state, never the password.
 func (h *Host) String() string {
@@ -111,8 +135,13 @@ func (h *Host) Close() error {
 		return nil
 	}
 	h.closed = true
+	h.cache.Clear()
+	perr := h.pool.closeAll()
 	if err := h.sess.Close(); err != nil {
 		return wrapError(err, "QUIT", "")
+	}
+	if perr != nil {
+		return wrapError(perr, "QUIT", "")
 	}
 	return nil
 }
@@ -274,32 +303,57 @@ func (h *Host) Listdir(ctx context.Context, p string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(entries))
+	names := make([]string, len(entries))
 	for i := range entries {
-		if n := entries[i].Name; n != "." && n != ".." {
-			names = append(names, n)
-		}
+		names[i] = entries[i].Name
 	}
 	return names, nil
 }
 
-// listDir lists a directory with LIST (-a) and parses every line.
-func (h *Host) listDir(ctx context.Context, dir string) ([]parse.StatResult, error) {
-	lines, err := h.listLines(ctx, dir)
+// listDir lists a directory (LIST, LIST -a or MLSD), parses every line,
+// and puts every entry but "." and ".." into the stat cache.
+func (h *Host) listDir(ctx context.Context, dir string) ([]StatResult, error) {
+	var (
+		lines []string
+		err   error
+	)
+	if h.useMLSD && h.parser == nil {
+		if err = h.cd(ctx, dir, true); err == nil {
+			lines, err = h.transferLines(ctx, "MLSD", dir)
+		}
+	} else {
+		lines, err = h.listLines(ctx, dir)
+	}
 	if err != nil {
 		return nil, err
 	}
-	entries, err := h.parser.ParseListing(lines, 0)
+	h.cache.GrowFor(len(lines))
+	var entries []StatResult
+	switch {
+	case h.parser != nil:
+		entries, err = parse.ParseListing(h.parser, lines, h.timeShift)
+	case h.useMLSD:
+		entries, err = parse.ParseListing(parse.MLSD{}, lines, h.timeShift)
+	default:
+		entries, err = h.auto.ParseListing(lines, h.timeShift)
+	}
 	if err != nil {
 		return nil, wrapError(err, "LIST", dir)
 	}
+	out := entries[:0]
 	for i := range entries {
-		entries[i].Name = h.codec.decode(entries[i].Name)
-		if entries[i].Valid&parse.HasTarget != 0 {
-			entries[i].Target = h.codec.decode(entries[i].Target)
+		e := &entries[i]
+		if e.Name == "." || e.Name == ".." || e.Type == "cdir" || e.Type == "pdir" {
+			continue
 		}
+		e.Name = h.codec.decode(e.Name)
+		if e.Valid&parse.HasTarget != 0 {
+			e.Target = h.codec.decode(e.Target)
+		}
+		h.cache.Set(Join(dir, e.Name), *e)
+		out = append(out, *e)
 	}
-	return entries, nil
+	return out, nil
 }
 
 // listLines changes into dir and returns the raw lines of its listing.

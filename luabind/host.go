@@ -1,6 +1,8 @@
 package luabind
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -14,7 +16,8 @@ const hostMT = "ftputil.host"
 type hostHandle struct {
 	h     *host.Host
 	dbg   *debugSink
-	paths *lua.LTable // host.path, made on first use
+	paths *lua.LTable    // host.path, made on first use
+	cache *lua.LUserData // host.stat_cache, made on first use
 }
 
 func (hh *hostHandle) Close() error { return hh.h.Close() }
@@ -52,10 +55,26 @@ func (d *debugSink) flush(L *lua.LState) {
 }
 
 var hostMethods = map[string]lua.LGFunction{
-	"getcwd":  hostGetcwd,
-	"chdir":   hostChdir,
-	"listdir": hostListdir,
-	"close":   hostClose,
+	"getcwd":            hostGetcwd,
+	"chdir":             hostChdir,
+	"listdir":           hostListdir,
+	"stat":              hostStat("stat", true),
+	"lstat":             hostStat("lstat", false),
+	"walk":              hostWalk,
+	"mkdir":             hostMkdir,
+	"makedirs":          hostMakedirs,
+	"rmdir":             hostRmdir,
+	"rmtree":            hostRmtree,
+	"remove":            hostRemove,
+	"unlink":            hostRemove,
+	"rename":            hostRename,
+	"chmod":             hostChmod,
+	"keep_alive":        hostKeepAlive,
+	"set_time_shift":    hostSetTimeShift,
+	"time_shift":        hostTimeShift,
+	"synchronize_times": hostSynchronizeTimes,
+	"set_parser":        hostSetParser,
+	"close":             hostClose,
 }
 
 func registerHost(L *lua.LState, mod *lua.LTable) {
@@ -79,6 +98,8 @@ func registerHost(L *lua.LState, mod *lua.LTable) {
 			L.Push(lua.LBool(hh.h.Closed()))
 		case "path":
 			L.Push(pathTable(L, hh))
+		case "stat_cache":
+			L.Push(cacheObject(L, hh))
 		default:
 			L.Push(lua.LNil)
 		}
@@ -102,14 +123,27 @@ func checkHost(L *lua.LState, fname string) *hostHandle {
 	return nil
 }
 
-// run calls op, hands the debug lines to Lua, and raises op's error.
+// run calls op, hands the debug lines to Lua, and raises op's error. An
+// error that a Lua callback (a parser) raised is raised again as it was.
 func (hh *hostHandle) run(L *lua.LState, op func() error) {
 	err := op()
 	hh.dbg.flush(L)
-	if err != nil {
-		raise(L, err)
+	if err == nil {
+		return
 	}
+	var lc *luaCallError
+	if errors.As(err, &lc) {
+		var apiErr *lua.ApiError
+		if errors.As(lc.err, &apiErr) {
+			L.Error(apiErr.Object, 0)
+		}
+		L.RaiseError("%v", lc.err)
+	}
+	raise(L, err)
 }
+
+// ctx is the context of the host's network calls.
+func (hh *hostHandle) ctx(L *lua.LState) context.Context { return getState(L).ctx(L) }
 
 func pushHost(L *lua.LState, hh *hostHandle) {
 	ud := L.NewUserData()
@@ -196,7 +230,7 @@ func hostGetcwd(L *lua.LState) int {
 func hostChdir(L *lua.LState) int {
 	hh := checkHost(L, "chdir")
 	p := checkPath(L, 2, 1, "chdir")
-	hh.run(L, func() error { return hh.h.Chdir(getState(L).ctx(L), p) })
+	hh.run(L, func() error { return hh.h.Chdir(hh.ctx(L), p) })
 	return 0
 }
 
@@ -205,7 +239,7 @@ func hostListdir(L *lua.LState) int {
 	p := checkPath(L, 2, 1, "listdir")
 	var names []string
 	hh.run(L, func() (err error) {
-		names, err = hh.h.Listdir(getState(L).ctx(L), p)
+		names, err = hh.h.Listdir(hh.ctx(L), p)
 		return err
 	})
 	t := L.CreateTable(len(names), 0)

@@ -125,6 +125,8 @@ func Loader(L *lua.LState) int {
 	registerErrors(L, mod)
 	registerHost(L, mod)
 	registerLocalServer(L, mod)
+	registerParsers(L, mod)
+	registerCache(L)
 	L.Push(mod)
 	return 1
 }

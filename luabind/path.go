@@ -1,6 +1,8 @@
 package luabind
 
 import (
+	"context"
+
 	"github.com/ftplua/ftplua/host"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -56,6 +58,24 @@ func pathTable(L *lua.LState, hh *hostHandle) *lua.LTable {
 				argError(L, 1, "join", "string expected, got no value")
 			}
 			L.Push(lua.LString(host.Join(parts...)))
+			return 1
+		},
+		"exists": pathQuery(hh, base, "exists", func(h *host.Host) func(context.Context, string) (bool, error) { return h.Exists }),
+		"isdir":  pathQuery(hh, base, "isdir", func(h *host.Host) func(context.Context, string) (bool, error) { return h.IsDir }),
+		"isfile": pathQuery(hh, base, "isfile", func(h *host.Host) func(context.Context, string) (bool, error) { return h.IsFile }),
+		"islink": pathQuery(hh, base, "islink", func(h *host.Host) func(context.Context, string) (bool, error) { return h.IsLink }),
+		"getsize": func(L *lua.LState) int {
+			p := checkPath(L, base(L), 1, "getsize")
+			var n int64
+			hh.run(L, func() (err error) { n, err = hh.h.GetSize(hh.ctx(L), p); return err })
+			L.Push(lua.LNumber(n))
+			return 1
+		},
+		"getmtime": func(L *lua.LState) int {
+			p := checkPath(L, base(L), 1, "getmtime")
+			var t float64
+			hh.run(L, func() (err error) { t, err = hh.h.GetMtime(hh.ctx(L), p); return err })
+			L.Push(lua.LNumber(t))
 			return 1
 		},
 		"abspath": func(L *lua.LState) int {

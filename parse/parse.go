@@ -5,6 +5,30 @@
 // The parsers are pure: the current time (for year inference) comes from an
 // injectable clock, and nothing reads the network. A line that cannot be
 // parsed gives a *Error; no input makes a parser panic.
+//
+// Unix and MS give, field by field, what ftputil 5.0.4's UnixParser and
+// MSParser give, with the same error messages, except where this package
+// differs on purpose:
+//   - mode strings with an ACL, SELinux or extended-attribute mark
+//     ("drwxr-xr-x+", "-rw-r--r--.", "-rw-r--r--@") parse;
+//   - s/S, t/T (and Solaris' l) mean what ls means: set-id or sticky with
+//     or without the execute bit;
+//   - "Feb 29 HH:MM" parses in any year (the latest Feb 29 not in the
+//     future);
+//   - a malformed link count, size, "HH:MM:SS" time or MS date is a *Error,
+//     never another error;
+//   - extensions for lines ftputil rejects: "L" and the other mode strings of
+//     Go's io/fs.FileMode.String (ftpserverlib), device numbers
+//     ("1, 3") in the size column of b/c lines, sizes beyond int64 (clamped);
+//   - a line holding a NUL byte or a line feed is rejected.
+//
+// Fields are separated as Python's str.split() separates them in a str
+// decoded from UTF-8 (ASCII and Unicode white space); numbers are ASCII
+// digits with an optional sign (Python's int() also takes other Unicode
+// digits and underscores). Error messages that quote a value with Python's
+// repr() assume UTF-8 text, as ftplua's default path encoding is UTF-8.
+// Results hold substrings of the line, not copies, and parsing a line does
+// not allocate.
 package parse
 
 import "errors"

@@ -10,13 +10,19 @@
 //	connect([opts])  a host on SERVER (opts are added to the server's)
 //	scratch()   a fresh remote directory for this test, removed after it
 //	tempdir()   a fresh local directory, removed after the test
+//	SERVER_ROOT the server's root folder on this machine
+//	fixture(path, content)  writes a file at the remote path behind the
+//	            server's back, owned like its directory (so the server may
+//	            change it)
 package spec
 
 import (
 	_ "embed"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ftplua/ftplua/internal/testservers"
@@ -64,9 +70,15 @@ func runSpecFile(t *testing.T, s testservers.Server, file string) {
 		srv.RawSetString("ca_file", lua.LString(s.CAFile))
 	}
 	L.SetGlobal("SERVER", srv)
+	// the server's root folder on this machine, to set up fixtures
+	L.SetGlobal("SERVER_ROOT", lua.LString(s.Root))
 	L.SetGlobal("scratch", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LString(testservers.Scratch(cur, s)))
 		return 1
+	}))
+	L.SetGlobal("fixture", L.NewFunction(func(L *lua.LState) int {
+		writeFixture(cur, s.Root, L.CheckString(1), L.CheckString(2))
+		return 0
 	}))
 	L.SetGlobal("tempdir", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LString(cur.TempDir()))
@@ -133,4 +145,19 @@ func describe(err error) string {
 		return lua.LVAsString(apiErr.Object) + "\n" + apiErr.StackTrace
 	}
 	return err.Error()
+}
+
+// writeFixture writes content at the remote path p in the server's root
+// folder and gives it the owner of its directory.
+func writeFixture(t *testing.T, root, p, content string) {
+	t.Helper()
+	local := filepath.Join(root, filepath.FromSlash(p))
+	if err := os.WriteFile(local, []byte(content), 0o644); err != nil {
+		t.Fatalf("fixture %s: %v", p, err)
+	}
+	if fi, err := os.Stat(filepath.Dir(local)); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			os.Chown(local, int(st.Uid), int(st.Gid))
+		}
+	}
 }

@@ -61,10 +61,10 @@ type Server struct {
 	CAFile string
 	CAPEM  []byte
 
-	srv     *ftpserver.FtpServer
-	driver  *mainDriver
-	done    chan struct{}
-	once    sync.Once
+	srv      *ftpserver.FtpServer
+	driver   *mainDriver
+	done     chan struct{}
+	once     sync.Once
 	tempDir  string // holds CAFile
 	tempRoot string // Root, when Start made it
 }

@@ -1,0 +1,46 @@
+package host
+
+import (
+	"context"
+
+	"github.com/ftplua/ftplua/cache"
+	"github.com/ftplua/ftplua/parse"
+)
+
+// KeepAlive sends PWD on the main connection, as ftputil does, so that the
+// server does not close it for idleness.
+func (h *Host) KeepAlive(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.expect(ctx, "PWD", "")
+	return err
+}
+
+// SetParser sets the listing parser (a parse.Unix, parse.MS, parse.MLSD or
+// one of the caller's) for good: the automatic choice ends and the stat
+// cache is cleared.
+func (h *Host) SetParser(p parse.Parser) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cache.Clear()
+	h.parser = p
+}
+
+// UseListAOption sets whether listings use "LIST -a" (hidden files shown)
+// or plain LIST.
+func (h *Host) UseListAOption(on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case !on:
+		h.listA = -1
+	case h.listA < 0:
+		h.listA = 0 // find out again
+	}
+}
+
+// StatCache returns the host's stat cache.
+func (h *Host) StatCache() *cache.Cache[StatResult] { return h.cache }
+
+// Features returns the server's FEAT answer: feature name to argument.
+func (h *Host) Features() map[string]string { return h.sess.Features() }
