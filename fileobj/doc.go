@@ -1,7 +1,33 @@
-// Package fileobj will hold ftplua's remote file objects (ftputil's
-// FTPFile): streaming reads and writes over a child connection of their
-// own, text and binary modes, and the final-reply check on close.
+// Package fileobj holds ftplua's remote file objects, ftputil's FTPFile: a
+// download (RETR) or upload (STOR, APPE) streaming over a connection of its
+// own, in binary mode (bytes) or text mode (any encoding, decoded to and
+// encoded from UTF-8, with Python io's newline rules), and the check of the
+// transfer's final reply on Close.
 //
-// It depends only on the small connection interface it declares, which
-// host.Session satisfies, so that host can hand it child sessions.
+// It depends only on the small Conn interface it declares, which
+// *ftpconn.Conn and host.Session satisfy, and on a release callback, so
+// that host can lend it pooled child connections:
+//
+//	f, err := fileobj.Open(ctx, child, "notes.txt", fileobj.Options{Mode: "r", Encoding: "latin-1"},
+//		func(err error) { pool.put(child, err) })
+//	if err != nil {
+//		return err // *fs.PathError; a 550 is reachable as *textproto.Error
+//	}
+//	defer f.Close()
+//	for {
+//		line, err := f.ReadLine() // "first line\n"
+//		...
+//	}
+//
+// Memory is fixed per file (one 256 KiB buffer, or two 64 KiB ones in text
+// mode), whatever the size of the remote file.
+//
+// Differences from ftputil 5.0.4, on purpose: append modes ("a", "ab") and
+// the explicit text modes ("rt", "wt", "at") work; Rest works for writes
+// too (REST before STOR; what the server does with it is its own affair);
+// every option is checked before anything is sent, so a bad one leaves the
+// connection clean; binary modes refuse text options (as Python's open()
+// does) instead of ignoring them.
+//
+// A File is not safe for concurrent use.
 package fileobj

@@ -247,8 +247,13 @@ func (c *clockState) get(shiftUS int64) (limit, year int64) {
 	// The server's current time in microseconds, and ftputil's limit
 	// server_now.replace(second=0) + 120 s.
 	nowUS := c.now.UnixMicro() + shiftUS
-	c.limit = nowUS - floorDiv(nowUS, 1e6)%60*1e6 + 120e6
-	c.year = cachedYearOfDays(floorDiv(nowUS, 86400e6))
+	if nowUS >= 0 {
+		c.limit = nowUS - nowUS/1e6%60*1e6 + 120e6
+		c.year = cachedYearOfDays(nowUS / 86400e6)
+	} else {
+		c.limit = nowUS - floorDiv(nowUS, 1e6)%60*1e6 + 120e6
+		c.year = cachedYearOfDays(floorDiv(nowUS, 86400e6))
+	}
 	c.shiftUS, c.ready = shiftUS, true
 	return c.limit, c.year
 }
@@ -266,6 +271,16 @@ func parseUnixTime(month, day, yearOrTime string, timeShift float64, cs *clockSt
 	if !ok {
 		return 0, 0, nonInteger("day", day)
 	}
+	shiftUS := shiftMicros(timeShift)
+	var h, mi int64
+	if len(yearOrTime) == 5 && yearOrTime[2] == ':' {
+		// Fast path for the usual "HH:MM".
+		a, b, c, e := yearOrTime[0]-'0', yearOrTime[1]-'0', yearOrTime[3]-'0', yearOrTime[4]-'0'
+		if a <= 9 && b <= 9 && c <= 9 && e <= 9 {
+			h, mi = int64(a)*10+int64(b), int64(c)*10+int64(e)
+			return hhmm(mo, d, h, mi, shiftUS, cs)
+		}
+	}
 	colon := -1
 	for i := 0; i < len(yearOrTime); i++ {
 		if yearOrTime[i] == ':' {
@@ -273,7 +288,6 @@ func parseUnixTime(month, day, yearOrTime string, timeShift float64, cs *clockSt
 			break
 		}
 	}
-	shiftUS := shiftMicros(timeShift)
 	if colon < 0 {
 		y, ok := atoi(yearOrTime)
 		if !ok {
@@ -290,14 +304,17 @@ func parseUnixTime(month, day, yearOrTime string, timeShift float64, cs *clockSt
 	if containsColon(ms) {
 		return 0, 0, &Error{Msg: fmt.Sprintf("invalid time '%s'", yearOrTime)}
 	}
-	h, ok := atoi(hs)
-	if !ok {
+	if h, ok = atoi(hs); !ok {
 		return 0, 0, nonInteger("hour", hs)
 	}
-	mi, ok := atoi(ms)
-	if !ok {
+	if mi, ok = atoi(ms); !ok {
 		return 0, 0, nonInteger("minute", ms)
 	}
+	return hhmm(mo, d, h, mi, shiftUS, cs)
+}
+
+// hhmm places a "Mon DD HH:MM" date in a year, as parseUnixTime.
+func hhmm(mo, d, h, mi, shiftUS int64, cs *clockState) (float64, float64, error) {
 	limit, year := cs.get(shiftUS)
 	var t int64
 	if mo == 2 && d == 29 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 {

@@ -14,8 +14,9 @@ import (
 )
 
 // abortWait bounds the wait for the final reply after a download was
-// closed before its end: servers answer 426/450/451, or never.
-const abortWait = 5 * time.Second
+// closed before its end: servers answer 426/450/451 at once, or never
+// (pure-ftpd over TLS), and then the connection is dropped.
+const abortWait = 2 * time.Second
 
 // Transfer opens a data connection, sends REST offset when offset > 0, then
 // the command (LIST, MLSD, NLST, RETR, STOR, APPE), and returns the data
@@ -88,9 +89,16 @@ func (c *Conn) openData(ctx context.Context, cmd string, offset int64) (net.Conn
 	if c.tlsCfg != nil {
 		// No handshake here: the server starts TLS only now that it has
 		// the command; the first read or write does it.
-		dc = tls.Client(dc, c.tlsCfg)
+		dc = &tlsData{Conn: tls.Client(dc, c.tlsCfg), raw: dc}
 	}
 	return dc, nil
+}
+
+// tlsData is a TLS data connection that keeps its TCP socket, to shut an
+// upload down in order (see dataConn.Close).
+type tlsData struct {
+	*tls.Conn
+	raw net.Conn
 }
 
 func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
@@ -283,17 +291,31 @@ func (d *dataConn) Close() error {
 	c := d.c
 	defer func() { c.busy = false }()
 	var errs []error
-	if d.upload && d.written == 0 && d.failed == nil {
-		// An empty upload never wrote, so TLS never shook hands; the
-		// server waits for it (jlaffaye/ftp#282).
-		if h, ok := d.conn.(interface{ Handshake() error }); ok {
-			d.arm()
-			if err := h.Handshake(); err != nil {
-				errs = append(errs, err)
+	if t, ok := d.conn.(*tlsData); ok && d.failed == nil && !t.ConnectionState().HandshakeComplete {
+		// Nothing was read or written, so TLS never shook hands (an
+		// empty upload, a download closed at once). The server waits for
+		// the handshake; a socket closed without it makes vsftpd end the
+		// session with a plain-text "500 OOPS" and pure-ftpd drop it
+		// (jlaffaye/ftp#282 has the upload case).
+		// A download closed right after the handshake still upsets
+		// proftpd (it ends the session) and pure-ftpd (no final reply):
+		// read a first record, as a download closed later has.
+		d.arm()
+		if err := t.Handshake(); err != nil {
+			errs = append(errs, err)
+		} else if !d.upload {
+			var one [1]byte
+			if _, err := t.Read(one[:]); err == io.EOF {
+				d.eof = true
 			}
 		}
 	}
 	aborted := !d.upload && !d.eof
+	if d.upload && d.failed == nil {
+		if err := d.shutdown(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := d.conn.Close(); err != nil && !aborted && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, err)
 	}
@@ -315,8 +337,10 @@ func (d *dataConn) Close() error {
 	case err == nil:
 	case errors.As(err, &tpErr) && tpErr.Code/100 == 2:
 		// 250 and other positive completions: fine
-	case errors.As(err, &tpErr) && aborted && (tpErr.Code == 426 || tpErr.Code == 450 || tpErr.Code == 451):
-		// the server confirms the abort
+	case errors.As(err, &tpErr) && aborted:
+		// whatever the server says of a transfer the client stopped
+		// reading: 426/450/451 mostly, 550 (ftpserverlib), even 150
+		// (pure-ftpd); the stream is in step
 	case aborted && !isReply(err):
 		// no answer to an abort: the connection is unusable, the
 		// caller's close is not an error
@@ -328,6 +352,38 @@ func (d *dataConn) Close() error {
 		errs = append(errs, d.failed)
 	}
 	return errors.Join(errs...)
+}
+
+// shutdown ends an upload in order: close_notify (TLS), then FIN, then
+// read until the server closes its side. Closing a socket that holds
+// unread data (TLS 1.3 servers send session tickets on the data
+// connection, which an upload never reads) sends a reset instead of FIN,
+// and the server then loses the data still in flight: vsftpd answers
+// "426 Failure reading network stream", pyftpdlib keeps a truncated file.
+func (d *dataConn) shutdown() error {
+	raw := d.conn
+	if t, ok := d.conn.(*tlsData); ok {
+		if err := t.CloseWrite(); err != nil {
+			return err
+		}
+		raw = t.raw
+	}
+	if cw, ok := raw.(interface{ CloseWrite() error }); ok {
+		if err := cw.CloseWrite(); err != nil {
+			return err
+		}
+	}
+	wait := abortWait
+	if t := d.c.cfg.Timeout; t > 0 && t < wait {
+		wait = t
+	}
+	d.conn.SetReadDeadline(time.Now().Add(wait))
+	var buf [512]byte
+	for {
+		if _, err := d.conn.Read(buf[:]); err != nil {
+			return nil // EOF, or the server keeps it open: either way, done
+		}
+	}
 }
 
 func isReply(err error) bool {
