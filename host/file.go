@@ -93,8 +93,13 @@ func FileError(err error, path string) error {
 const chunkSize = 64 * 1024
 
 // Upload copies a local file to a remote path in binary mode. callback,
-// if not nil, is called after each chunk with its size.
-func (h *Host) Upload(ctx context.Context, local, remote string, callback func(n int)) error {
+// if not nil, is called after each chunk of 64 KiB (the last may be
+// shorter) with the chunk; it must not keep the slice, and an error it
+// returns stops the upload. An upload that did not complete (the local
+// file failed, the callback stopped it, the server reported a failure)
+// does not leave the partial remote file behind: FTP cannot abort an
+// upload, the server sees a shorter file, so it is removed.
+func (h *Host) Upload(ctx context.Context, local, remote string, callback func(chunk []byte) error) error {
 	if local == "" {
 		return emptyPathError("source")
 	}
@@ -115,6 +120,7 @@ func (h *Host) Upload(ctx context.Context, local, remote string, callback func(n
 		err = cerr
 	}
 	if err != nil {
+		h.Remove(ctx, remote) // best effort: the file is not whole
 		return FileError(err, h.Abspath(remote))
 	}
 	return nil
@@ -125,7 +131,7 @@ func (h *Host) Upload(ctx context.Context, local, remote string, callback func(n
 // the data goes to a temporary file next to the target, renamed over it
 // only when the transfer completed, so a failed download never leaves a
 // half-written file under the target's name.
-func (h *Host) Download(ctx context.Context, remote, local string, callback func(n int)) error {
+func (h *Host) Download(ctx context.Context, remote, local string, callback func(chunk []byte) error) error {
 	if remote == "" {
 		return emptyPathError("source")
 	}
@@ -178,7 +184,7 @@ func (h *Host) Download(ctx context.Context, remote, local string, callback func
 
 // copyChunks copies src to dst: in chunks of 64 KiB with a callback after
 // each, or through io.Copy (ReadFrom/WriteTo, large buffers) without one.
-func copyChunks(dst io.Writer, src io.Reader, callback func(n int)) error {
+func copyChunks(dst io.Writer, src io.Reader, callback func(chunk []byte) error) error {
 	if callback == nil {
 		_, err := io.Copy(dst, src)
 		return err
@@ -190,7 +196,9 @@ func copyChunks(dst io.Writer, src io.Reader, callback func(n int)) error {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return werr
 			}
-			callback(n)
+			if err := callback(buf[:n]); err != nil {
+				return err
+			}
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return nil
@@ -213,7 +221,7 @@ func localError(err error, local string) error {
 // not show, the file's exact time is asked (MDTM, else MLST) first, so a
 // file just uploaded is not uploaded again. It reports whether it
 // uploaded.
-func (h *Host) UploadIfNewer(ctx context.Context, local, remote string, callback func(n int)) (bool, error) {
+func (h *Host) UploadIfNewer(ctx context.Context, local, remote string, callback func(chunk []byte) error) (bool, error) {
 	fi, err := os.Stat(local)
 	if err != nil {
 		return false, localError(err, local)
@@ -246,7 +254,7 @@ func (h *Host) UploadIfNewer(ctx context.Context, local, remote string, callback
 // mtime, and always when the precision is unknown), asking the exact time
 // where the listing's precision leaves it open. It reports whether it
 // downloaded.
-func (h *Host) DownloadIfNewer(ctx context.Context, remote, local string, callback func(n int)) (bool, error) {
+func (h *Host) DownloadIfNewer(ctx context.Context, remote, local string, callback func(chunk []byte) error) (bool, error) {
 	fi, err := os.Stat(local)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, localError(err, local)

@@ -25,7 +25,7 @@ func TestUploadDownload(t *testing.T) {
 		src := filepath.Join(local, "src.bin")
 		os.WriteFile(src, data, 0o644)
 		var sizes []int
-		if err := h.Upload(ctx, src, dir+"/up load.bin", func(n int) { sizes = append(sizes, n) }); err != nil {
+		if err := h.Upload(ctx, src, dir+"/up load.bin", func(c []byte) error { sizes = append(sizes, len(c)); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if want := []int{65536, 65536, 65536, 3392}; !equalInts(sizes, want) {

@@ -74,6 +74,12 @@ var hostMethods = map[string]lua.LGFunction{
 	"time_shift":        hostTimeShift,
 	"synchronize_times": hostSynchronizeTimes,
 	"set_parser":        hostSetParser,
+	"open":              hostOpen,
+	"upload":            transfer("upload", true, false),
+	"download":          transfer("download", false, false),
+	"upload_if_newer":   transfer("upload_if_newer", true, true),
+	"download_if_newer": transfer("download_if_newer", false, true),
+	"copyfileobj":       hostCopyfileobj,
 	"close":             hostClose,
 }
 
@@ -210,10 +216,7 @@ func session(L *lua.LState) int {
 	closeErr := hh.h.Close()
 	getState(L).untrack(hh)
 	if err != nil {
-		if apiErr, ok := err.(*lua.ApiError); ok {
-			L.Error(apiErr.Object, 0)
-		}
-		L.RaiseError("%v", err)
+		reraise(L, err)
 	}
 	if closeErr != nil {
 		raise(L, closeErr)

@@ -36,6 +36,10 @@ type Config struct {
 	Stderr io.Writer
 	// SessionFactory replaces the FTP connection layer; nil: the default.
 	SessionFactory host.SessionFactory
+	// LocalRoot, if set, confines the local paths of upload, download and
+	// local_server to this folder (symbolic links resolved); a path
+	// outside raises an argument error.
+	LocalRoot string
 }
 
 // state is the module's per-LState state: its config and what scripts
@@ -127,6 +131,19 @@ func Loader(L *lua.LState) int {
 	registerLocalServer(L, mod)
 	registerParsers(L, mod)
 	registerCache(L)
+	registerFile(L, mod)
 	L.Push(mod)
 	return 1
+}
+
+// localPath checks a local path argument against Config.LocalRoot.
+func (s *state) localPath(L *lua.LState, p string, n int, fname string) string {
+	if s.cfg.LocalRoot == "" {
+		return p
+	}
+	abs, err := confine(s.cfg.LocalRoot, p)
+	if err != nil {
+		argError(L, n, fname, err.Error())
+	}
+	return abs
 }

@@ -11,6 +11,9 @@
 //	scratch()   a fresh remote directory for this test, removed after it
 //	tempdir()   a fresh local directory, removed after the test
 //	SERVER_ROOT the server's root folder on this machine
+//	age(path, seconds)  sets a file's modification time that many seconds
+//	            into the past: a remote path (starting with "/") in the
+//	            server's root folder, else a local path
 //	fixture(path, content)  writes a file at the remote path behind the
 //	            server's back, owned like its directory (so the server may
 //	            change it)
@@ -24,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ftplua/ftplua/internal/testservers"
 	"github.com/ftplua/ftplua/luabind"
@@ -78,6 +82,10 @@ func runSpecFile(t *testing.T, s testservers.Server, file string) {
 	}))
 	L.SetGlobal("fixture", L.NewFunction(func(L *lua.LState) int {
 		writeFixture(cur, s.Root, L.CheckString(1), L.CheckString(2))
+		return 0
+	}))
+	L.SetGlobal("age", L.NewFunction(func(L *lua.LState) int {
+		age(cur, s.Root, L.CheckString(1), L.CheckNumber(2))
 		return 0
 	}))
 	L.SetGlobal("tempdir", L.NewFunction(func(L *lua.LState) int {
@@ -159,5 +167,18 @@ func writeFixture(t *testing.T, root, p, content string) {
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 			os.Chown(local, int(st.Uid), int(st.Gid))
 		}
+	}
+}
+
+// age moves a file's modification time secs seconds into the past.
+func age(t *testing.T, root, p string, secs lua.LNumber) {
+	t.Helper()
+	local := p
+	if strings.HasPrefix(p, "/") && !strings.HasPrefix(p, os.TempDir()) {
+		local = filepath.Join(root, filepath.FromSlash(p))
+	}
+	when := time.Now().Add(-time.Duration(float64(secs) * float64(time.Second)))
+	if err := os.Chtimes(local, when, when); err != nil {
+		t.Fatalf("age %s: %v", p, err)
 	}
 }
