@@ -19,8 +19,10 @@
 //		...
 //	}
 //
-// Memory is fixed per file (one 256 KiB buffer, or two 64 KiB ones in text
-// mode), whatever the size of the remote file.
+// Memory is fixed per file, whatever the size of the remote file: one
+// pooled 256 KiB buffer (in text reads, split between the bytes as they
+// come and the decoded text). Only a line read with ReadLine, or a whole
+// file read with ReadChars(-1), grows with the data.
 //
 // Differences from ftputil 5.0.4, on purpose: append modes ("a", "ab") and
 // the explicit text modes ("rt", "wt", "at") work; Rest works for writes

@@ -34,11 +34,13 @@ var (
 
 var bufPool sync.Pool // of *[]byte, len >= bufSize
 
+// getBuf returns a buffer of length n (its capacity may be larger, for
+// putBuf).
 func getBuf(n int) []byte {
-	if p, ok := bufPool.Get().(*[]byte); ok && len(*p) >= n {
-		return (*p)[:n:n]
+	if p, ok := bufPool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
 	}
-	return make([]byte, max(n, bufSize))[:n:n]
+	return make([]byte, n, max(n, bufSize))
 }
 
 func putBuf(b []byte) {
@@ -73,7 +75,6 @@ var errUnusable = errors.New("fileobj: connection left unusable by the transfer"
 type File struct {
 	name, mode string
 	spec       *spec
-	ctx        context.Context
 	conn       Conn
 	stream     io.ReadWriteCloser
 	release    func(error)
@@ -100,14 +101,13 @@ type File struct {
 	block     []byte // the pooled buffer behind buf (and raw)
 
 	// writing: wbuf[:wn] is encoded data not yet sent.
-	wbuf        []byte
-	wn          int
-	werr        error // sticky transport error of the stream
-	enc         *runeEncoder
-	nl          string // text: what "\n" becomes ("" = itself)
-	pend        [utf8Max]byte
-	npend       int // text: an incomplete UTF-8 sequence held for the next Write
-	streamWrErr bool
+	wbuf  []byte
+	wn    int
+	werr  error // sticky: a write to the stream failed
+	enc   *runeEncoder
+	nl    string // text: what "\n" becomes ("" = itself)
+	pend  [utf8Max]byte
+	npend int // text: an incomplete UTF-8 sequence held for the next Write
 }
 
 const utf8Max = 4
@@ -159,7 +159,7 @@ func Open(ctx context.Context, conn Conn, name string, o Options, release func(e
 	if mode == "" {
 		mode = "r"
 	}
-	f := &File{name: name, mode: mode, spec: s, ctx: ctx, conn: conn, stream: stream,
+	f := &File{name: name, mode: mode, spec: s, conn: conn, stream: stream,
 		release: release, pos: s.rest}
 	switch {
 	case s.write:
@@ -250,7 +250,7 @@ func (f *File) Close() error {
 	f.closed = true
 	var errs []error
 	if f.spec.write {
-		if err := f.finishWrite(); err != nil && !f.streamWrErr {
+		if err := f.finishWrite(); err != nil && f.werr == nil {
 			errs = append(errs, err)
 		}
 	}
@@ -265,7 +265,7 @@ func (f *File) Close() error {
 	}
 	if cerr != nil {
 		errs = append(errs, cerr)
-	} else if f.werr != nil && f.streamWrErr {
+	} else if f.werr != nil {
 		errs = append(errs, f.werr) // the stream did not report its own failure
 	}
 	f.release(rel)

@@ -173,7 +173,6 @@ func (f *File) flushBuf() error {
 // over; Close reports why (the server's final reply).
 func (f *File) streamFail(err error) error {
 	f.werr = err
-	f.streamWrErr = true
 	f.wn = 0
 	return f.pathErr("write", err)
 }

@@ -105,6 +105,7 @@ func (w *Walker) list(f *walkFrame) bool {
 		}
 		return false
 	}
+	f.dirs, f.files = []string{}, []string{}
 	for _, name := range names {
 		dir, err := w.h.IsDir(w.ctx, Join(f.path, name))
 		if err != nil {

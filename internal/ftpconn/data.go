@@ -240,6 +240,7 @@ type dataConn struct {
 	stop    func() bool
 	upload  bool
 	written int64
+	touched bool // a Read or Write was attempted
 	eof     bool
 	failed  error
 	closed  bool
@@ -257,6 +258,7 @@ func (d *dataConn) Read(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	d.arm()
+	d.touched = true
 	n, err := d.conn.Read(p)
 	if err == io.EOF {
 		d.eof = true
@@ -272,6 +274,7 @@ func (d *dataConn) Write(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	d.arm()
+	d.touched = true
 	n, err := d.conn.Write(p)
 	d.written += int64(n)
 	if err != nil {
@@ -291,7 +294,7 @@ func (d *dataConn) Close() error {
 	c := d.c
 	defer func() { c.busy = false }()
 	var errs []error
-	if t, ok := d.conn.(*tlsData); ok && d.failed == nil && !t.ConnectionState().HandshakeComplete {
+	if t, ok := d.conn.(*tlsData); ok && !d.touched && !t.ConnectionState().HandshakeComplete {
 		// Nothing was read or written, so TLS never shook hands (an
 		// empty upload, a download closed at once). The server waits for
 		// the handshake; a socket closed without it makes vsftpd end the
