@@ -303,3 +303,114 @@ func TestEncodingLatin1(t *testing.T) {
 		t.Errorf("unknown encoding: %v", err)
 	}
 }
+
+// refuseChmod is an embedder's session over a real one whose server has
+// no SITE CHMOD (it answers 502).
+type refuseChmod struct{ Session }
+
+func (r refuseChmod) Cmd(ctx context.Context, line string) (int, string, error) {
+	if strings.HasPrefix(line, "SITE CHMOD") {
+		return 502, "Command not implemented.", nil
+	}
+	return r.Session.Cmd(ctx, line)
+}
+
+func TestChmodRefused(t *testing.T) {
+	s := testservers.Builtin(t, false)
+	o := options(s)
+	o.SessionFactory = func(ctx context.Context, o *Options) (Session, error) {
+		inner, err := DefaultSessionFactory(ctx, o)
+		return refuseChmod{inner}, err
+	}
+	h := dial(t, o)
+	err := h.Chmod(context.Background(), "/sample/file.txt", 0o600)
+	var he *Error
+	if !errors.As(err, &he) || he.Class != CommandNotImplementedError || he.Code != 502 ||
+		he.Command != "SITE CHMOD 0600 file.txt" || !errors.Is(err, PermanentError) {
+		t.Errorf("chmod refused with 502: %#v", err)
+	}
+}
+
+// Changes invalidate exactly the cache entries they affect.
+func TestCacheInvalidation(t *testing.T) {
+	ctx := context.Background()
+	testservers.Each(t, func(t *testing.T, s testservers.Server) {
+		h := dial(t, options(s))
+		d := testservers.Scratch(t, s)
+		if err := h.Makedirs(ctx, d+"/a/b", false); err != nil {
+			t.Fatal(err)
+		}
+		h.Mkdir(ctx, d+"/keep")
+		for _, p := range []string{d, d + "/a", d + "/a/b"} {
+			if _, err := h.Listdir(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := h.StatCache()
+		for _, k := range []string{d + "/a", d + "/a/b", d + "/keep"} {
+			if !c.Contains(k) {
+				t.Fatalf("%s not cached after listing", k)
+			}
+		}
+		if err := h.Rename(ctx, d+"/a", d+"/z"); err != nil {
+			t.Fatal(err)
+		}
+		if c.Contains(d+"/a") || c.Contains(d+"/a/b") {
+			t.Error("rename left entries of the old tree in the cache")
+		}
+		if !c.Contains(d + "/keep") {
+			t.Error("rename dropped an unrelated entry")
+		}
+		if ok, _ := h.IsDir(ctx, d+"/z/b"); !ok {
+			t.Error("renamed tree not found")
+		}
+		if err := h.Rmtree(ctx, d+"/z", false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if c.Contains(d+"/z") || c.Contains(d+"/z/b") {
+			t.Error("rmtree left entries in the cache")
+		}
+		if ok, _ := h.Exists(ctx, d+"/z"); ok {
+			t.Error("removed tree still exists")
+		}
+	})
+}
+
+// Close closes the children too, and is idempotent.
+func TestCloseClosesChildren(t *testing.T) {
+	s := testservers.Builtin(t, false)
+	var sessions []*countClose
+	o := options(s)
+	o.SessionFactory = func(ctx context.Context, o *Options) (Session, error) {
+		inner, err := DefaultSessionFactory(ctx, o)
+		c := &countClose{Session: inner}
+		sessions = append(sessions, c)
+		return c, err
+	}
+	h := dial(t, o)
+	ctx := context.Background()
+	f1, _ := h.Open(ctx, "/sample/file.txt", FileOptions{})
+	f2, _ := h.Open(ctx, "/sample/old.txt", FileOptions{})
+	f2.Close()
+	h.Close()
+	h.Close()
+	if len(sessions) != 3 {
+		t.Fatalf("%d sessions, want 3", len(sessions))
+	}
+	for i, c := range sessions {
+		if c.closed != 1 {
+			t.Errorf("session %d closed %d times", i, c.closed)
+		}
+	}
+	f1.Close() // its child is gone: no panic, no hang
+	if _, err := h.Open(ctx, "/sample/file.txt", FileOptions{}); !errors.Is(err, FTPOSError) {
+		t.Errorf("open on a closed host: %v", err)
+	}
+}
+
+type countClose struct {
+	Session
+	closed int
+}
+
+func (c *countClose) Close() error { c.closed++; return c.Session.Close() }
