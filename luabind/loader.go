@@ -2,13 +2,29 @@
 // API.md for gopher-lua, with hosts, remote paths, error objects and the
 // local server.
 //
-// An application preloads it into a state it owns:
+// An application opens it in a state it owns (see the package example):
 //
 //	L := lua.NewState()
 //	defer L.Close()
-//	luabind.Preload(L, luabind.Config{})
-//	defer luabind.CloseAll(L) // closes the hosts and servers scripts left open
-//	err := L.DoString(`local ftputil = require("ftputil") ...`)
+//	luabind.Open(L, luabind.Config{Context: ctx, Sandbox: true, LocalRoot: dir})
+//	defer luabind.CloseAll(L) // closes the hosts, files and servers scripts left open
+//	err := L.DoString(`for _, n in ipairs(ftputil.connect(url):listdir("/")) do print(n) end`)
+//
+// Open is Preload (require("ftputil") works) plus the global ftputil, the
+// sandbox and the context; ftplua itself uses it. Config.Context bounds
+// every network operation: cancelling it stops a running transfer within
+// moments. With Sandbox, scripts get no io library, no os.execute and no
+// loading of files, and local paths (upload, download, local_server) stay
+// inside Config.LocalRoot, symbolic links included.
+//
+// SetGlobal and Value hand scripts Go values: a *host.Host the application
+// made becomes a host object; anything else goes through gopher-luar.
+//
+// Errors reach scripts as error objects (class, code, message, command,
+// path, is()); argument errors as Lua's own "bad argument #1 to 'listdir'
+// (string expected, got number)". An error raised inside a callback (chunk
+// callback, onerror, a parser written in Lua) reaches the script as it was
+// raised, and the host stays usable.
 //
 // Each LState belongs to one goroutine, as gopher-lua requires; the module
 // keeps its state per LState, so several states may run at once.
@@ -40,6 +56,12 @@ type Config struct {
 	// local_server to this folder (symbolic links resolved); a path
 	// outside raises an argument error.
 	LocalRoot string
+	// Sandbox removes what lets a script reach the machine beyond the
+	// module: the io library, os.execute, os.exit, os.remove, os.rename,
+	// os.tmpname, os.getenv, loadfile, dofile and require of files.
+	// Local paths are then allowed only inside LocalRoot (none at all
+	// without one).
+	Sandbox bool
 }
 
 // state is the module's per-LState state: its config and what scripts
@@ -96,6 +118,21 @@ func Preload(L *lua.LState, cfg Config) {
 	L.PreloadModule("ftputil", Loader)
 }
 
+// Open prepares L for scripts as ftplua does: it preloads the module,
+// sets the global ftputil, applies the sandbox if asked, and gives L the
+// context (so that a script busy in Lua stops too, not only its network
+// calls). Call CloseAll(L) when the script is done.
+func Open(L *lua.LState, cfg Config) error {
+	if cfg.Sandbox {
+		sandbox(L)
+	}
+	Preload(L, cfg)
+	if cfg.Context != nil {
+		L.SetContext(cfg.Context)
+	}
+	return L.DoString(`ftputil = require("ftputil")`)
+}
+
 // CloseAll closes every host, file and local server that scripts in L
 // opened and did not close, and forgets L. Call it before L.Close().
 func CloseAll(L *lua.LState) {
@@ -139,6 +176,9 @@ func Loader(L *lua.LState) int {
 // localPath checks a local path argument against Config.LocalRoot.
 func (s *state) localPath(L *lua.LState, p string, n int, fname string) string {
 	if s.cfg.LocalRoot == "" {
+		if s.cfg.Sandbox {
+			argError(L, n, fname, "local files are not allowed here (sandbox without a local folder)")
+		}
 		return p
 	}
 	abs, err := confine(s.cfg.LocalRoot, p)

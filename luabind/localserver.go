@@ -86,7 +86,7 @@ func localServer(L *lua.LState) int {
 			s := string(v.(lua.LString))
 			switch key {
 			case "root":
-				o.Root = s
+				o.Root = getState(L).localPath(L, s, 1, "local_server")
 			case "user":
 				o.User = s
 			default:
@@ -117,6 +117,9 @@ func localServer(L *lua.LState) int {
 			argError(L, 1, "local_server", fmt.Sprintf("unknown option '%s'", key))
 		}
 	})
+	if o.Root == "" && getState(L).cfg.Sandbox {
+		argError(L, 1, "local_server", "option 'root' is required in a sandbox")
+	}
 	s, err := localserver.Start(o)
 	if err != nil {
 		raise(L, err)

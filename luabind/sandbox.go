@@ -2,9 +2,12 @@ package luabind
 
 import (
 	"fmt"
+
 	"os"
 	"path/filepath"
 	"strings"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // confine resolves p (relative to root) and makes sure that it, and every
@@ -21,6 +24,9 @@ func confine(root, p string) (string, error) {
 		full = filepath.Join(r, p)
 	}
 	full = filepath.Clean(full)
+	if full != r && !strings.HasPrefix(full, r+string(filepath.Separator)) {
+		return "", fmt.Errorf("local path %s is outside the allowed folder", p)
+	}
 	dir, base := filepath.Split(full)
 	rdir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
@@ -43,4 +49,30 @@ func confine(root, p string) (string, error) {
 		return "", fmt.Errorf("local path %s is outside the allowed folder", p)
 	}
 	return resolved, nil
+}
+
+// sandbox removes from L what reaches the machine beyond the module.
+func sandbox(L *lua.LState) {
+	L.SetGlobal("io", lua.LNil)
+	for _, name := range []string{"loadfile", "dofile"} {
+		L.SetGlobal(name, lua.LNil)
+	}
+	if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
+		for _, name := range []string{"execute", "exit", "remove", "rename", "tmpname", "getenv", "setenv", "setlocale"} {
+			os.RawSetString(name, lua.LNil)
+		}
+	}
+	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
+		// require finds only preloaded modules: no Lua files from disk
+		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok {
+			first := loaders.RawGetInt(1)
+			for i := loaders.Len(); i >= 1; i-- {
+				loaders.RawSetInt(i, lua.LNil)
+			}
+			loaders.RawSetInt(1, first)
+		}
+		pkg.RawSetString("path", lua.LString(""))
+		pkg.RawSetString("cpath", lua.LString(""))
+		pkg.RawSetString("loadlib", lua.LNil)
+	}
 }

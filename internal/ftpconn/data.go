@@ -247,6 +247,12 @@ type dataConn struct {
 }
 
 func (d *dataConn) arm() {
+	if d.ctx.Err() != nil {
+		// cancelled: keep the deadline in the past that the context's
+		// AfterFunc set, or this would undo it
+		d.conn.SetDeadline(time.Unix(1, 0))
+		return
+	}
 	if t := d.c.cfg.Timeout; t > 0 {
 		// an idle limit: each read or write must progress within it
 		d.conn.SetDeadline(time.Now().Add(t))
