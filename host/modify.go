@@ -29,9 +29,9 @@ func emptyPathError(arg string) error {
 	return newError(FTPIOError, "", "path argument `%s` is empty", arg)
 }
 
-// Mkdir makes a directory. mode is ignored, as by ftputil (FTP has no mode
-// for MKD).
-func (h *Host) Mkdir(ctx context.Context, p string) error {
+// onPath checks a path argument (not empty, no CR, LF or NUL) and runs op
+// on its absolute form with the host locked.
+func (h *Host) onPath(p string, op func(abs string) error) error {
 	if p == "" {
 		return emptyPathError("path")
 	}
@@ -40,13 +40,19 @@ func (h *Host) Mkdir(ctx context.Context, p string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.mkdir(ctx, h.abspath(p))
+	if h.closed {
+		return newError(FTPOSError, p, "%v", errClosed)
+	}
+	return op(h.abspath(p))
+}
+
+// Mkdir makes a directory. mode is ignored, as by ftputil (FTP has no mode
+// for MKD).
+func (h *Host) Mkdir(ctx context.Context, p string) error {
+	return h.onPath(p, func(abs string) error { return h.mkdir(ctx, abs) })
 }
 
 func (h *Host) mkdir(ctx context.Context, abs string) error {
-	if h.closed {
-		return newError(FTPOSError, abs, "%v", errClosed)
-	}
 	_, err := h.inDir(ctx, "MKD", abs)
 	h.cache.InvalidateTree(abs)
 	return err
@@ -57,15 +63,10 @@ func (h *Host) mkdir(ctx context.Context, abs string) error {
 // level is probed with CWD first, so virtual directories that list poorly
 // still count (ftputil's rule).
 func (h *Host) Makedirs(ctx context.Context, p string, existOK bool) error {
-	if p == "" {
-		return emptyPathError("path")
-	}
-	if err := checkPath(p); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	abs := h.abspath(p)
+	return h.onPath(p, func(abs string) error { return h.makedirs(ctx, abs, existOK) })
+}
+
+func (h *Host) makedirs(ctx context.Context, abs string, existOK bool) error {
 	parts := strings.Split(strings.Trim(abs, "/"), "/")
 	if abs == "/" {
 		parts = nil
@@ -102,15 +103,7 @@ func (h *Host) Makedirs(ctx context.Context, p string, existOK bool) error {
 // Rmdir removes an empty directory; a non-empty one is a PermanentError
 // "directory '<path>' not empty" without sending RMD.
 func (h *Host) Rmdir(ctx context.Context, p string) error {
-	if p == "" {
-		return emptyPathError("path")
-	}
-	if err := checkPath(p); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.rmdir(ctx, h.abspath(p))
+	return h.onPath(p, func(abs string) error { return h.rmdir(ctx, abs) })
 }
 
 func (h *Host) rmdir(ctx context.Context, abs string) error {
@@ -134,15 +127,7 @@ func (h *Host) rmdir(ctx context.Context, abs string) error {
 // PermanentError without a DELE). A missing path is sent anyway, so the
 // server's reply (550) is the error.
 func (h *Host) Remove(ctx context.Context, p string) error {
-	if p == "" {
-		return emptyPathError("path")
-	}
-	if err := checkPath(p); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.remove(ctx, h.abspath(p))
+	return h.onPath(p, func(abs string) error { return h.remove(ctx, abs) })
 }
 
 func (h *Host) remove(ctx context.Context, abs string) error {
@@ -218,31 +203,13 @@ func (h *Host) Rename(ctx context.Context, src, dst string) error {
 // Chmod sets the permission bits with SITE CHMOD. A server without it
 // answers 502: CommandNotImplementedError.
 func (h *Host) Chmod(ctx context.Context, p string, mode uint32) error {
-	if p == "" {
-		return emptyPathError("path")
-	}
-	if err := checkPath(p); err != nil {
+	return h.onPath(p, func(abs string) error {
+		_, err := h.inDir(ctx, "SITE CHMOD 0"+strconv.FormatUint(uint64(mode), 8), abs)
+		if err == nil {
+			h.cache.Invalidate(abs)
+		}
 		return err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return newError(FTPOSError, p, "%v", errClosed)
-	}
-	abs := h.abspath(p)
-	dir, name := Split(abs)
-	if err := h.cd(ctx, dir, true); err != nil {
-		return err
-	}
-	wire, err := h.codec.encode(name)
-	if err != nil {
-		return newError(FTPOSError, abs, "%v", err)
-	}
-	_, err = h.expect(ctx, "SITE CHMOD 0"+strconv.FormatUint(uint64(mode), 8)+" "+wire, abs)
-	if err == nil {
-		h.cache.Invalidate(abs)
-	}
-	return err
+	})
 }
 
 // Rmtree removes a directory tree. Links are removed, never followed.
