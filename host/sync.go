@@ -195,6 +195,22 @@ func (h *Host) SyncPlan(ctx context.Context, o SyncOptions) ([]Action, error) {
 		sort.SliceStable(dirs, func(i, j int) bool { return strings.Count(dirs[i].Path, "/") > strings.Count(dirs[j].Path, "/") })
 		deletes = append(files, dirs...)
 	}
+	// the target's top itself, if it is missing
+	topMissing := false
+	if o.Direction == "down" {
+		_, err := os.Stat(localTop)
+		topMissing = errors.Is(err, fs.ErrNotExist)
+	} else if ok, err := h.Exists(ctx, remoteTop); err == nil && !ok {
+		topMissing = true
+	}
+	if topMissing {
+		dst := localTop
+		if remoteDst {
+			dst = remoteTop
+		}
+		top := Action{Op: "mkdir", Path: ".", Dst: dst, Remote: remoteDst, Reason: "missing in the target"}
+		mkdirs = append([]Action{top}, mkdirs...)
+	}
 	plan := append(append(mkdirs, transfers...), deletes...)
 	return plan, nil
 }

@@ -48,24 +48,24 @@ func TestSyncDown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "mkdir a\nmkdir a/b\nmkdir empty\ndownload .hidden\ndownload a/b/y.txt\ndownload a/x.txt\ndownload c.txt\n"
+		want := "mkdir .\nmkdir a\nmkdir a/b\nmkdir empty\ndownload .hidden\ndownload a/b/y.txt\ndownload a/x.txt\ndownload c.txt\n"
 		if got := planString(plan); got != want {
 			t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
 		}
-		if plan[4].Size != 2 || plan[4].Reason != "missing in the target" || plan[4].Src != remote+"/a/b/y.txt" ||
-			plan[4].Dst != filepath.Join(local, "a", "b", "y.txt") || plan[4].Remote {
-			t.Errorf("action %+v", plan[4])
+		if a := plan[5]; a.Size != 2 || a.Reason != "missing in the target" || a.Src != remote+"/a/b/y.txt" ||
+			a.Dst != filepath.Join(local, "a", "b", "y.txt") || a.Remote {
+			t.Errorf("action %+v", a)
 		}
 		// a dry run changes nothing
 		sum, err := h.Apply(ctx, plan, ApplyOptions{DryRun: true, Parallel: 4})
-		if err != nil || sum.Downloads != 4 || sum.Mkdirs != 3 || sum.Bytes != 7 {
+		if err != nil || sum.Downloads != 4 || sum.Mkdirs != 4 || sum.Bytes != 7 {
 			t.Errorf("dry run: %+v %v", sum, err)
 		}
 		if _, err := os.Stat(local); !errors.Is(err, os.ErrNotExist) {
 			t.Fatal("the dry run made the target")
 		}
 		sum, err = h.Apply(ctx, plan, ApplyOptions{Parallel: 3})
-		if err != nil || sum.Downloads != 4 || sum.Mkdirs != 3 || sum.Failed != 0 {
+		if err != nil || sum.Downloads != 4 || sum.Mkdirs != 4 || sum.Failed != 0 {
 			t.Fatalf("apply: %+v %v", sum, err)
 		}
 		for name, body := range map[string]string{"a/x.txt": "x", "a/b/y.txt": "yy", "c.txt": "ccc", ".hidden": "h"} {
@@ -129,11 +129,11 @@ func TestSyncUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(plan) != 33 || plan[0].Op != "mkdir" || plan[0].Path != "a" || !plan[0].Remote {
+		if len(plan) != 34 || plan[0].Op != "mkdir" || plan[0].Path != "." || plan[1].Path != "a" || !plan[0].Remote {
 			t.Fatalf("plan %s", planString(plan))
 		}
 		sum, err := h.Apply(ctx, plan, ApplyOptions{Parallel: 4})
-		if err != nil || sum.Uploads != 30 || sum.Mkdirs != 3 {
+		if err != nil || sum.Uploads != 30 || sum.Mkdirs != 4 {
 			t.Fatalf("apply: %+v %v", sum, err)
 		}
 		for name, body := range files {

@@ -80,6 +80,8 @@ var hostMethods = map[string]lua.LGFunction{
 	"upload_if_newer":   transfer("upload_if_newer", true, true),
 	"download_if_newer": transfer("download_if_newer", false, true),
 	"copyfileobj":       hostCopyfileobj,
+	"sync_plan":         hostSyncPlan,
+	"apply":             hostApply,
 	"close":             hostClose,
 }
 

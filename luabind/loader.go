@@ -169,6 +169,7 @@ func Loader(L *lua.LState) int {
 	registerParsers(L, mod)
 	registerCache(L)
 	registerFile(L, mod)
+	registerSync(L, mod)
 	L.Push(mod)
 	return 1
 }
