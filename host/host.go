@@ -346,6 +346,13 @@ func (h *Host) listDir(ctx context.Context, dir string) ([]StatResult, error) {
 		if e.Name == "." || e.Name == ".." || e.Type == "cdir" || e.Type == "pdir" {
 			continue
 		}
+		if !plainName(e.Name) {
+			// A name that is not one path component cannot be addressed in
+			// this directory, and joined to a local folder it would point
+			// elsewhere ("../x", "a/b", "/etc/passwd"): a hostile or broken
+			// server's listing; leave it out.
+			continue
+		}
 		e.Name = h.codec.decode(e.Name)
 		if e.Valid&parse.HasTarget != 0 {
 			e.Target = h.codec.decode(e.Target)
@@ -354,6 +361,12 @@ func (h *Host) listDir(ctx context.Context, dir string) ([]StatResult, error) {
 		out = append(out, *e)
 	}
 	return out, nil
+}
+
+// plainName reports whether a listed name is one path component: not
+// empty, no "/", no NUL, CR or LF.
+func plainName(n string) bool {
+	return n != "" && !strings.ContainsAny(n, "/\x00\r\n")
 }
 
 // listLines changes into dir and returns the raw lines of its listing.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ftplua/ftplua/internal/testservers"
+	"github.com/ftplua/ftplua/parse"
 )
 
 func options(s testservers.Server) Options {
@@ -414,3 +415,64 @@ type countClose struct {
 }
 
 func (c *countClose) Close() error { c.closed++; return c.Session.Close() }
+
+// hostileParser renames listed entries to names a hostile server might
+// send, to show that none of them leads outside a local target folder.
+type hostileParser struct{ parse.Unix }
+
+func (p hostileParser) ParseLine(line string, ts float64) (StatResult, error) {
+	st, err := p.Unix.ParseLine(line, ts)
+	switch st.Name {
+	case "file.txt":
+		st.Name = "../escape"
+	case "old.txt":
+		st.Name = "a/../../b"
+	case ".hidden":
+		st.Name = "/etc/passwd"
+	case "with space.txt":
+		st.Name = "x\r\ny"
+	case "café.txt":
+		st.Name = "nul\x00byte"
+	}
+	return st, err
+}
+
+func TestHostileNames(t *testing.T) {
+	ctx := context.Background()
+	testservers.Each(t, func(t *testing.T, s testservers.Server) {
+		h := dial(t, options(s))
+		h.SetParser(hostileParser{})
+		names, err := h.Listdir(ctx, "/sample")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(names)
+		if got := strings.Join(names, ","); got != "broken,dirlink,link,olddir,subdir" {
+			t.Errorf("listdir kept hostile names: %q", names)
+		}
+		parent := t.TempDir()
+		target := filepath.Join(parent, "mirror")
+		plan, err := h.SyncPlan(ctx, SyncOptions{Src: "/sample", Dst: target, Direction: "down"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Apply(ctx, plan, ApplyOptions{Parallel: 2}); err != nil {
+			t.Fatal(err)
+		}
+		var outside []string
+		filepath.Walk(parent, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && p != parent && p != target && !strings.HasPrefix(p, target+string(filepath.Separator)) {
+				outside = append(outside, p)
+			}
+			return nil
+		})
+		if len(outside) > 0 {
+			t.Errorf("written outside the target: %q", outside)
+		}
+		for _, a := range plan {
+			if strings.Contains(a.Path, "..") || strings.ContainsAny(a.Path, "\r\n\x00") || strings.HasPrefix(a.Path, "/") {
+				t.Errorf("plan holds %+v", a)
+			}
+		}
+	})
+}
