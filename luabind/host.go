@@ -169,6 +169,9 @@ func openHost(L *lua.LState, o host.Options, dbg *debugSink) {
 	if o.SessionFactory == nil {
 		o.SessionFactory = st.cfg.SessionFactory
 	}
+	if o.InsecureSkipVerify && o.TLS != host.TLSNone {
+		st.warnInsecure(o.Host)
+	}
 	h, err := host.Dial(st.ctx(L), o)
 	dbg.flush(L)
 	if err != nil {

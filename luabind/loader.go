@@ -32,6 +32,7 @@ package luabind
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -67,9 +68,25 @@ type Config struct {
 // state is the module's per-LState state: its config and what scripts
 // opened, so that it can be closed when the script ends.
 type state struct {
-	cfg     Config
-	mu      sync.Mutex
-	closers map[io.Closer]struct{}
+	cfg      Config
+	mu       sync.Mutex
+	closers  map[io.Closer]struct{}
+	insecure map[string]bool // hosts warned about tls_verify=false
+}
+
+// warnInsecure says on stderr, once per host and state, that a TLS
+// connection does not verify the server's certificate.
+func (s *state) warnInsecure(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.insecure == nil {
+		s.insecure = map[string]bool{}
+	}
+	if s.insecure[host] {
+		return
+	}
+	s.insecure[host] = true
+	fmt.Fprintf(s.stderr(), "ftplua: warning: tls_verify=false: the certificate of %s is not checked; anyone between here and there can read and change the connection\n", host)
 }
 
 var states sync.Map // *lua.LState -> *state

@@ -170,3 +170,70 @@ func TestDebugToStderr(t *testing.T) {
 		}
 	}
 }
+
+// tls_verify=false is said once on stderr, per host.
+func TestInsecureWarning(t *testing.T) {
+	s := testservers.Builtin(t, true)
+	var buf bytes.Buffer
+	L := newState(t, luabind.Config{Stderr: &buf})
+	L.SetGlobal("PORT", lua.LNumber(s.Port))
+	err := L.DoString(`
+		local ftputil = require("ftputil")
+		for i = 1, 3 do
+			local h = ftputil.connect{ host = "127.0.0.1", port = PORT, user = "ftptest", password = "ftptest",
+				tls = "explicit", tls_verify = false }
+			h:close()
+		end
+		local ok, e = pcall(ftputil.connect, { host = "127.0.0.1", port = PORT, user = "ftptest",
+			password = "ftptest", tls = "explicit" })
+		assert(not ok and e:is("FTPOSError") and e.message:find("certificate"), tostring(e))
+	`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(buf.String(), "warning: tls_verify=false"); got != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", got, buf.String())
+	}
+}
+
+// Sixteen states in parallel goroutines, each with its own host on the
+// same server (run under -race).
+func TestSixteenStates(t *testing.T) {
+	servers := []testservers.Server{testservers.Builtin(t, false)}
+	for _, s := range testservers.Real(t) {
+		if s.Name == "vsftpd" {
+			servers = append(servers, s)
+		}
+	}
+	for _, s := range servers {
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				L := lua.NewState()
+				defer L.Close()
+				luabind.Open(L, luabind.Config{})
+				defer luabind.CloseAll(L)
+				L.SetGlobal("URL", lua.LString(s.URL()))
+				errs <- L.DoString(`
+					local h = ftputil.connect(URL)
+					for i = 1, 5 do
+						assert(#h:listdir("sample") == 10)
+						assert(h:stat("sample/file.txt").st_size == 6)
+						assert(h:open("sample/file.txt"):with(function(f) return f:read("*a") end) == "hello\n")
+					end
+					h:close()
+				`)
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("%s: %v", s.Name, err)
+			}
+		}
+	}
+}

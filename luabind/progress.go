@@ -55,7 +55,7 @@ func ftputilProgress(L *lua.LState) int {
 	w := getState(L).stderr()
 	var p *progressLine
 	if progressIsTerminal(w) {
-		p = &progressLine{w: w, total: total, label: label, now: progressNow}
+		p = &progressLine{w: w, total: total, label: label, now: progressNow, start: progressNow()}
 	}
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		var n int64
@@ -103,7 +103,7 @@ type progressLine struct {
 	total    int64 // -1: unknown
 	label    string
 	now      func() time.Time
-	start    time.Time
+	start    time.Time // the callback was made: the transfer starts
 	last     time.Time // of the last drawing
 	bytes    int64
 	drawn    bool // the line is on the screen
@@ -115,11 +115,6 @@ func (p *progressLine) add(n int64) {
 		return
 	}
 	t := p.now()
-	if p.start.IsZero() {
-		// the first chunk: the transfer started a chunk's time ago, which
-		// is unknown; count from here
-		p.start = t
-	}
 	p.bytes += n
 	if p.total >= 0 && p.bytes >= p.total {
 		if p.drawn {
