@@ -1,0 +1,39 @@
+package host
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzParseURL: any string gives Options or an error, never a panic, and
+// an error never shows the password.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{
+		"ftp://u:p@h/", "ftpes://bob:s3cret@example.com:2121/pub/a%20b", "ftps://[::1]/",
+		"ftp://u:p@h:99999/", "http://x", "ftp://u:p%zz@h/", "ftp://h/?q", "ftp://:@/", "ftp://u:p@h:0/",
+		"ftp://u:pa:ss@h/", "ftp://u@h@i/", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		o, err := ParseURL(raw)
+		if err != nil {
+			// the password is whatever stands between the first ':' after
+			// "://" and the last '@'; it must not be shown
+			if _, rest, ok := strings.Cut(raw, "://"); ok {
+				if at := strings.LastIndex(rest, "@"); at > 0 {
+					if _, pw, ok := strings.Cut(rest[:at], ":"); ok && len(pw) >= 4 && strings.Contains(err.Error(), pw) {
+						t.Fatalf("ParseURL(%q) error shows the password: %v", raw, err)
+					}
+				}
+			}
+			return
+		}
+		if o.Host == "" {
+			t.Fatalf("ParseURL(%q) accepted an empty host", raw)
+		}
+		if o.Port < 0 || o.Port > 65535 {
+			t.Fatalf("ParseURL(%q) port %d", raw, o.Port)
+		}
+	})
+}
