@@ -186,6 +186,8 @@ func Loader(L *lua.LState) int {
 	registerParsers(L, mod)
 	registerCache(L)
 	registerFile(L, mod)
+	registerProgress(L, mod)
+	registerLocal(L, mod)
 	registerSync(L, mod)
 	L.Push(mod)
 	return 1

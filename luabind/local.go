@@ -291,7 +291,8 @@ func localRemove(L *lua.LState) int {
 // localfs.walk(top [, opts]): an iterator for a generic for, as host:walk:
 // dirpath, dirnames, filenames, names sorted. Paths are joined onto top as
 // given. Top-down, removing names from dirnames in the loop body prunes
-// the walk. Links to folders are listed in dirnames and entered only with
+// the walk (reordering them orders it; names that were not listed are
+// ignored). Links to folders are listed in dirnames and entered only with
 // followlinks. A folder that cannot be listed is passed to onerror, or
 // skipped, as os.walk does.
 func localWalk(L *lua.LState) int {
@@ -373,11 +374,18 @@ func localWalk(L *lua.LState) int {
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if topdown {
 			if last != nil {
-				// push the subfolders the loop body left, first on top
+				// push the subfolders the loop body left, first on top;
+				// only names of the listing count (no "..", no escape
+				// from LocalRoot), each once
+				listed := map[string]bool{}
+				for _, d := range last.dirs {
+					listed[d] = true
+				}
 				var names []string
 				for i := 1; i <= lastDirs.Len(); i++ {
-					if s, ok := lastDirs.RawGetInt(i).(lua.LString); ok {
+					if s, ok := lastDirs.RawGetInt(i).(lua.LString); ok && listed[string(s)] {
 						names = append(names, string(s))
+						delete(listed, string(s))
 					}
 				}
 				for i := len(names) - 1; i >= 0; i-- {

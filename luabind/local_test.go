@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 )
 
 // localTree makes top/{a.txt, b/{c.txt, d/e.txt}, z/, link -> b, ln.txt -> a.txt}.
-func localTree(t *testing.T) string {
+func localTree(t testing.TB) string {
 	t.Helper()
 	top := t.TempDir()
 	for name, body := range map[string]string{"a.txt": "aaa", "b/c.txt": "c", "b/d/e.txt": "eeeee"} {
@@ -65,6 +66,15 @@ func TestLocalWalk(t *testing.T) {
 			show(dir, dirs, files)
 			for i = #dirs, 1, -1 do if dirs[i] == "b" then table.remove(dirs, i) end end
 		end
+		out("-- names added to dirnames are ignored; reordering orders")
+		for dir, dirs, files in fs.walk(TOP) do
+			show(dir, dirs, files)
+			if dir == TOP then
+				dirs[1], dirs[3] = "z", "b"
+				dirs[#dirs + 1] = ".."
+				dirs[#dirs + 1] = "b"
+			end
+		end
 		out("-- bottom-up, following links")
 		for dir, dirs, files in fs.walk(TOP, {topdown = false, followlinks = true}) do show(dir, dirs, files) end
 		out("-- missing top")
@@ -80,6 +90,11 @@ func TestLocalWalk(t *testing.T) {
 -- pruned
 |b,link,z|a.txt,ln.txt
 /z||
+-- names added to dirnames are ignored; reordering orders
+|b,link,z|a.txt,ln.txt
+/z||
+/b|d|c.txt
+/b/d||e.txt
 -- bottom-up, following links
 /b/d||e.txt
 /b|d|c.txt
@@ -202,4 +217,74 @@ makedirs <string>:9: bad argument #1 to 'makedirs' (local path ../x is outside t
 	if got != want {
 		t.Errorf("got:\n%s\nwant\n%s", got, want)
 	}
+}
+
+// FuzzLocalfsArgs calls every localfs function and progress with arguments
+// made from the input, in a sandbox confined to a folder: every failure
+// must be a Lua error, never a Go panic.
+func FuzzLocalfsArgs(f *testing.F) {
+	top := localTree(f)
+	L := lua.NewState()
+	f.Cleanup(L.Close)
+	if err := Open(L, Config{Sandbox: true, LocalRoot: top}); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { CloseAll(L) })
+	mod := L.GetGlobal("ftputil").(*lua.LTable)
+	registerLocal(L, mod)
+	registerProgress(L, mod)
+	funcs := []string{"localfs.walk", "localfs.listdir", "localfs.stat", "localfs.lstat", "localfs.exists",
+		"localfs.isdir", "localfs.isfile", "localfs.islink", "localfs.getsize", "localfs.getmtime",
+		"localfs.makedirs", "localfs.remove", "progress", "progress(10)", "progress()"}
+	values := func(b byte, s string) string {
+		switch b % 10 {
+		case 0:
+			return "nil"
+		case 1:
+			return fmt.Sprintf("%d", int(b)-100)
+		case 2:
+			return fmt.Sprintf("%q", s)
+		case 3:
+			return "{}"
+		case 4:
+			return "true"
+		case 5:
+			return "function() end"
+		case 6:
+			return fmt.Sprintf("{topdown = %v, followlinks = true, exist_ok = %q}", b%4 == 0, s)
+		case 7:
+			return "0/0"
+		case 8:
+			return "1/0"
+		default:
+			return fmt.Sprintf("%q", "../"+s)
+		}
+	}
+	for _, seed := range []string{"\x00\x01\x02", "\x01\x02\x09\x06", "\x0a\x01\x00", "\x0c\x01\x07"} {
+		f.Add([]byte(seed), "a.txt")
+	}
+	f.Fuzz(func(t *testing.T, b []byte, s string) {
+		if len(b) < 2 {
+			return
+		}
+		var args []string
+		for i := 0; i < int(b[1])%4 && 2+i < len(b); i++ {
+			args = append(args, values(b[2+i], s))
+		}
+		call := "ftputil." + funcs[int(b[0])%len(funcs)] + "(" + strings.Join(args, ", ") + ")"
+		if strings.HasSuffix(funcs[int(b[0])%len(funcs)], "walk") {
+			call = "(function() for a, b, c in " + call + " do end end)()"
+		}
+		err := L.DoString("local ok, e = pcall(function() return " + call + " end)\n" +
+			"if not ok then _last = tostring(e) else _last = nil end")
+		if err != nil {
+			t.Fatalf("%s: the guard itself failed: %v", call, err)
+		}
+		msg := lua.LVAsString(L.GetGlobal("_last"))
+		for _, bad := range []string{"runtime error", "invalid memory address", "interface conversion", "goroutine ", "panic"} {
+			if strings.Contains(msg, bad) {
+				t.Fatalf("%s: a Go panic reached Lua: %s", call, msg)
+			}
+		}
+	})
 }

@@ -33,6 +33,7 @@ const (
 	progressEvery = 100 * time.Millisecond // redraw at most this often
 	progressBarW  = 20                     // cells of the bar
 	progressLabel = 24                     // label cells at most
+	maxBytes      = 1 << 53                // larger counts are not exact in Lua numbers
 )
 
 func registerProgress(L *lua.LState, mod *lua.LTable) {
@@ -44,7 +45,7 @@ func ftputilProgress(L *lua.LState) int {
 	switch v := L.Get(1).(type) {
 	case *lua.LNilType:
 	case lua.LNumber:
-		if v < 0 || v != v {
+		if !(v >= 0 && v <= maxBytes) { // NaN fails too
 			argError(L, 1, "progress", "total must be a number of bytes, 0 or more")
 		}
 		total = int64(v)
@@ -68,6 +69,9 @@ func ftputilProgress(L *lua.LState) int {
 		case lua.LString:
 			n = int64(len(v))
 		case lua.LNumber:
+			if !(v >= 0 && v <= maxBytes) {
+				argError(L, 1, "progress callback", "byte count must be 0 or more")
+			}
 			n = int64(v)
 		default:
 			argError(L, 1, "progress callback", "string or number expected, got "+typeName(v))
@@ -115,7 +119,7 @@ func (p *progressLine) add(n int64) {
 		return
 	}
 	t := p.now()
-	p.bytes += n
+	p.bytes = min(p.bytes+n, maxBytes)
 	if p.total >= 0 && p.bytes >= p.total {
 		if p.drawn {
 			p.draw(t, true)
@@ -167,10 +171,7 @@ func (p *progressLine) format(elapsed time.Duration, done bool) string {
 		rate = float64(p.bytes) / secs
 	}
 	if p.total > 0 {
-		frac := float64(p.bytes) / float64(p.total)
-		if frac > 1 {
-			frac = 1
-		}
+		frac := min(max(float64(p.bytes)/float64(p.total), 0), 1)
 		fill := int(frac * progressBarW)
 		fmt.Fprintf(&b, "%3d%% [%s%s]  ", int(frac*100), strings.Repeat("#", fill), strings.Repeat(".", progressBarW-fill))
 	}

@@ -113,6 +113,10 @@ func TestProgressArguments(t *testing.T) {
 		`ftputil.progress(nil, "x")`:  "",
 		`ftputil.progress(0)("abc")`:  "",
 		`ftputil.progress(10)(false)`: "bad argument #1 to 'progress callback' (string or number expected, got boolean)",
+		`ftputil.progress(0/0)`:       "bad argument #1 to 'progress' (total must be a number of bytes, 0 or more)",
+		`ftputil.progress(1/0)`:       "bad argument #1 to 'progress' (total must be a number of bytes, 0 or more)",
+		`ftputil.progress(10)(-1)`:    "bad argument #1 to 'progress callback' (byte count must be 0 or more)",
+		`ftputil.progress(10)(0/0)`:   "bad argument #1 to 'progress callback' (byte count must be 0 or more)",
 	} {
 		err := L.DoString(chunk)
 		switch {

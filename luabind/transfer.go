@@ -70,7 +70,8 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// host:copyfileobj(src, dst [, length]): copies until src's end; src and
+// host:copyfileobj(src, dst [, length [, callback]]): copies until src's
+// end, calling callback(chunk) after each chunk as ftputil does; src and
 // dst are remote files or Lua io files (anything with read / write
 // methods).
 func hostCopyfileobj(L *lua.LState) int {
@@ -84,6 +85,10 @@ func hostCopyfileobj(L *lua.LState) int {
 		length = int(v)
 	} else if L.Get(4) != lua.LNil {
 		argError(L, 3, "copyfileobj", "number expected, got "+typeName(L.Get(4)))
+	}
+	var callback *lua.LFunction
+	if L.Get(5) != lua.LNil {
+		callback = checkFunction(L, 5, 4, "copyfileobj")
 	}
 	read := method(L, src, "read", 1)
 	write := method(L, dst, "write", 2)
@@ -108,6 +113,11 @@ func hostCopyfileobj(L *lua.LState) int {
 		L.Pop(2)
 		if ok == lua.LNil || ok == lua.LFalse {
 			L.RaiseError("copyfileobj: writing: %s", lua.LVAsString(errv))
+		}
+		if callback != nil {
+			L.Push(callback)
+			L.Push(chunk)
+			L.Call(1, 0)
 		}
 	}
 }

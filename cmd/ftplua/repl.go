@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,12 +18,27 @@ import (
 // reader for pipes and tests.
 type LineReader interface {
 	// ReadLine shows prompt (where there is a terminal) and returns one
-	// line; io.EOF at the end of input.
+	// line; io.EOF at the end of input, errInterrupted on Ctrl-C.
 	ReadLine(prompt string) (string, error)
-	// AddHistory records an entered chunk.
+	// AddHistory records an entered line (secrets already masked).
 	AddHistory(line string)
 	Close() error
 }
+
+// A LineReader that completes with Tab implements this; the REPL hands it
+// the completer of its LState.
+type completingReader interface {
+	SetCompleter(complete func(line string, pos int) (head string, completions []string, tail string))
+}
+
+// A LineReader on a terminal tells its width; the REPL lays out columns
+// for it (80 otherwise).
+type sizedReader interface {
+	Width() int
+}
+
+// errInterrupted is returned by ReadLine on Ctrl-C at the prompt.
+var errInterrupted = errors.New("interrupted")
 
 // plainReader reads lines from a reader without prompts.
 type plainReader struct{ sc *bufio.Scanner }
@@ -48,8 +64,17 @@ func (p *plainReader) Close() error      { return nil }
 
 // repl reads chunks and runs them: an expression prints its values, an
 // incomplete chunk continues on the next line, errors are printed and the
-// loop goes on. Ctrl-C cancels the running chunk, not the REPL.
-func repl(L *lua.LState, in LineReader, stdout, stderr io.Writer) {
+// loop goes on. Ctrl-C cancels the running chunk, not the REPL; Ctrl-D
+// (end of input) leaves. It returns the exit status: 0, or the code a
+// chunk gave os.exit.
+func repl(L *lua.LState, in LineReader, stdout, stderr io.Writer) int {
+	if c, ok := in.(completingReader); ok {
+		c.SetCompleter(newCompleter(L).Complete)
+	}
+	width := 80
+	if s, ok := in.(sizedReader); ok && s.Width() >= 20 {
+		width = s.Width()
+	}
 	var buf strings.Builder
 	for {
 		prompt := "> "
@@ -65,7 +90,7 @@ func repl(L *lua.LState, in LineReader, stdout, stderr io.Writer) {
 			if buf.Len() > 0 {
 				fmt.Fprintln(stderr, "ftplua: incomplete chunk at end of input")
 			}
-			return
+			return 0
 		}
 		if buf.Len() > 0 {
 			buf.WriteByte('\n')
@@ -77,36 +102,60 @@ func repl(L *lua.LState, in LineReader, stdout, stderr io.Writer) {
 			continue
 		}
 		buf.Reset()
-		if strings.TrimSpace(chunk) != "" {
-			in.AddHistory(maskSecrets(chunk))
-		}
+		addHistory(in, chunk)
 		if cerr != nil {
 			fmt.Fprintf(stderr, "%v\n", cerr)
 			continue
 		}
-		runChunk(L, fn, stdout, stderr)
+		if code, exit := runChunk(L, fn, stdout, stderr, width); exit {
+			return code
+		}
 	}
 }
 
-// compileChunk compiles a line as an expression ("return " .. chunk) if it
-// is one, else as a statement. incomplete means more lines are needed.
+// addHistory records a chunk line by line (liner's history file holds
+// lines), with passwords masked.
+func addHistory(in LineReader, chunk string) {
+	for _, line := range strings.Split(maskSecrets(chunk), "\n") {
+		if strings.TrimSpace(line) != "" {
+			in.AddHistory(line)
+		}
+	}
+}
+
+// compileChunk compiles a chunk as an expression ("return " .. chunk) if
+// it is one, else as statements; "=expr" is "return expr", as in lua 5.1.
+// incomplete means more lines are needed.
 func compileChunk(L *lua.LState, chunk string) (fn *lua.LFunction, incomplete bool, err error) {
-	if fn, err := L.LoadString("return " + chunk); err == nil {
+	if strings.HasPrefix(chunk, "=") {
+		chunk = "return " + chunk[1:]
+	}
+	if fn, err := L.Load(strings.NewReader("return "+chunk), "stdin"); err == nil {
 		return fn, false, nil
 	}
-	fn, err = L.LoadString(chunk)
+	fn, err = L.Load(strings.NewReader(chunk), "stdin")
 	if err != nil && strings.Contains(err.Error(), "at EOF") {
 		return nil, true, nil
 	}
 	return fn, false, err
 }
 
-func runChunk(L *lua.LState, fn *lua.LFunction, stdout, stderr io.Writer) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// interrupts delivers Ctrl-C (SIGINT) while a chunk runs; stop ends the
+// delivery. A variable, so that tests can interrupt without a signal.
+var interrupts = func() (<-chan os.Signal, func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
+	return sig, func() { signal.Stop(sig) }
+}
+
+// runChunk runs fn with a context that Ctrl-C cancels: the Lua code stops
+// and so does the FTP operation it waits for. It prints the values fn
+// returns. exit is true when the chunk called os.exit.
+func runChunk(L *lua.LState, fn *lua.LFunction, stdout, stderr io.Writer, width int) (code int, exit bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig, stop := interrupts()
+	defer stop()
 	go func() {
 		select {
 		case <-sig:
@@ -117,21 +166,28 @@ func runChunk(L *lua.LState, fn *lua.LFunction, stdout, stderr io.Writer) {
 	L.SetContext(ctx)
 	defer L.RemoveContext()
 	top := L.GetTop()
+	defer L.SetTop(top)
 	L.Push(fn)
 	if err := L.PCall(0, lua.MultRet, L.NewFunction(traceback)); err != nil {
+		if code, ok := exitStatus(err); ok {
+			return code, true
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "ftplua: interrupted")
+			return 0, false
+		}
 		report(stderr, err)
-		L.SetTop(top)
-		return
+		return 0, false
 	}
 	n := L.GetTop() - top
 	if n > 0 {
 		parts := make([]string, n)
 		for i := 0; i < n; i++ {
-			parts[i] = L.ToStringMeta(L.Get(top + 1 + i)).String()
+			parts[i] = formatValue(L, L.Get(top+1+i), width)
 		}
 		fmt.Fprintln(stdout, strings.Join(parts, "\t"))
 	}
-	L.SetTop(top)
+	return 0, false
 }
 
 var (

@@ -81,8 +81,9 @@ apt_install() {
 
 install_all() {
   # runtime libraries of the three servers + tools used here
-  # python3-ftputil: the reference implementation, for host/ftputil_diff_test.go
-  apt_install openssl curl python3 python3-pyftpdlib python3-openssl python3-ftputil util-linux passwd \
+  # python3-ftputil: the reference implementation, for host/ftputil_diff_test.go;
+  # tmux: the terminal test of the REPL (cmd/ftplua)
+  apt_install openssl curl python3 python3-pyftpdlib python3-openssl python3-ftputil tmux util-linux passwd \
     libcap2 libpam0g libpam-modules libwrap0 libssl3 libacl1 libcrypt1 libidn2-0 libhiredis0.14 \
     libmemcached11 libmemcachedutil2 libpcre2-8-0 libpcre2-posix3 libsodium23 zlib1g
   # vsftpd, proftpd-core and pure-ftpd all "Conflicts: ftp-server", so apt can
