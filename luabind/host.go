@@ -81,6 +81,7 @@ var hostMethods = map[string]lua.LGFunction{
 	"download_if_newer": transfer("download_if_newer", false, true),
 	"copyfileobj":       hostCopyfileobj,
 	"sync_plan":         hostSyncPlan,
+	"infer_time_shift":  hostInferTimeShift,
 	"apply":             hostApply,
 	"close":             hostClose,
 }

@@ -40,6 +40,11 @@ func transfer(name string, upload, ifNewer bool) lua.LGFunction {
 		}
 		cb := chunkCallback(L, optCallback(L, 4, 3, name))
 		local = getState(L).localPath(L, local, 1+boolInt(!upload), name)
+		if !ifNewer {
+			if n, ok := transferWithOptions(L, hh, name, upload, local, remote, cb); ok {
+				return n
+			}
+		}
 		did := true
 		hh.run(L, func() (err error) {
 			ctx := hh.ctx(L)
