@@ -15,8 +15,8 @@
 //	            into the past: a remote path (starting with "/") in the
 //	            server's root folder, else a local path
 //	fixture(path, content)  writes a file at the remote path behind the
-//	            server's back, owned like its directory (so the server may
-//	            change it)
+//	            server's back, owned by the server's user (so the server
+//	            may change it)
 package spec
 
 import (
@@ -156,14 +156,16 @@ func describe(err error) string {
 }
 
 // writeFixture writes content at the remote path p in the server's root
-// folder and gives it the owner of its directory.
+// folder and gives it the owner of that root folder.
 func writeFixture(t *testing.T, root, p, content string) {
 	t.Helper()
 	local := filepath.Join(root, filepath.FromSlash(p))
 	if err := os.WriteFile(local, []byte(content), 0o644); err != nil {
 		t.Fatalf("fixture %s: %v", p, err)
 	}
-	if fi, err := os.Stat(filepath.Dir(local)); err == nil {
+	// the server's user owns its root folder; give the file to it, so that
+	// the server may change it (scratch folders themselves belong to root)
+	if fi, err := os.Stat(root); err == nil {
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 			os.Chown(local, int(st.Uid), int(st.Gid))
 		}

@@ -1,0 +1,105 @@
+-- upload/download with {resume=, verify=, min_verify=, atomic=}; host:infer_time_shift (API.md "Beyond ftputil")
+local ftputil = require("ftputil")
+
+local function spit(path, s)
+  local f = assert(io.open(path, "wb")); f:write(s); f:close()
+end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a"); f:close(); return s
+end
+
+local data = string.rep("0123456789abcdef", 20000) -- 320,000 bytes
+
+describe("verify", function()
+  it("reaches the strongest check the server offers", function()
+    local h = connect()
+    local d = scratch()
+    local dir = tempdir()
+    spit(dir .. "/v.bin", data)
+    local r = h:upload(dir .. "/v.bin", d .. "/v.bin", nil, { verify = true })
+    local want = SERVER.kind == "builtin" and "sha256" or "size"
+    expect(r.verified).to_be(want)
+    expect(r.bytes).to_be(#data)
+    expect(r.transferred).to_be_true()
+    r = h:download(d .. "/v.bin", dir .. "/back.bin", nil, { verify = true })
+    expect(r.verified).to_be(want)
+    expect(slurp(dir .. "/back.bin")).to_be(data)
+    if SERVER.kind ~= "builtin" then
+      local err = expect(function()
+        h:upload(dir .. "/v.bin", d .. "/w.bin", nil, { min_verify = "hash" })
+      end).to_fail_with("FTPIOError")
+      expect(h.path.exists(d .. "/w.bin")).to_be_false() -- refused before sending
+    end
+    expect(function() h:upload(dir .. "/v.bin", d .. "/x", nil, { verify = "yes" }) end)
+      .to_fail_matching("option 'verify'")
+    expect(function() h:upload(dir .. "/v.bin", d .. "/x", nil, { colour = 1 }) end)
+      .to_fail_matching("unknown option 'colour'")
+    h:close()
+  end)
+end)
+
+describe("resume", function()
+  it("continues a partial download and a partial upload byte for byte", function()
+    local h = connect()
+    local d = scratch()
+    local dir = tempdir()
+    fixture(d .. "/r.bin", data)
+    -- a download interrupted after 100,000 bytes left its part file
+    spit(dir .. "/r.bin.ftplua-part", data:sub(1, 100000))
+    local r = h:download(d .. "/r.bin", dir .. "/r.bin", nil, { resume = true })
+    expect(r.resumed_from > 0).to_be_true()
+    expect(r.resumed_from <= 100000).to_be_true()
+    expect(slurp(dir .. "/r.bin")).to_be(data)
+    expect(slurp(dir .. "/r.bin.ftplua-part")).to_be_nil()
+    -- an upload interrupted after 200,000 bytes
+    spit(dir .. "/u.bin", data)
+    fixture(d .. "/u.bin", data:sub(1, 200000))
+    r = h:upload(dir .. "/u.bin", d .. "/u.bin", nil, { resume = true })
+    expect(r.resumed_from).to_be(200000)
+    expect(h.path.getsize(d .. "/u.bin")).to_be(#data)
+    h:download(d .. "/u.bin", dir .. "/u2.bin")
+    expect(slurp(dir .. "/u2.bin")).to_be(data)
+    h:close()
+  end)
+end)
+
+describe("atomic", function()
+  it("uploads under a temporary name and renames when complete", function()
+    local h = connect()
+    local d = scratch()
+    local dir = tempdir()
+    fixture(d .. "/a.txt", "old")
+    spit(dir .. "/a.txt", "new contents")
+    local r = h:upload(dir .. "/a.txt", d .. "/a.txt", nil, { atomic = true, verify = true })
+    expect(r.transferred).to_be_true()
+    expect(h:open(d .. "/a.txt"):with(function(f) return f:read("*a") end)).to_be("new contents")
+    expect(h:listdir(d)).to_equal({ "a.txt" }) -- no temporary file left
+    -- a local file that cannot be read: the old target stays
+    local err = expect(function()
+      h:upload(dir .. "/missing.txt", d .. "/a.txt", nil, { atomic = true })
+    end).to_fail_with("FTPIOError")
+    expect(h:open(d .. "/a.txt"):with(function(f) return f:read("*a") end)).to_be("new contents")
+    h:close()
+  end)
+end)
+
+describe("infer_time_shift", function()
+  it("estimates the shift from MDTM without writing", function()
+    local h = connect()
+    local d = scratch()
+    fixture(d .. "/t1.txt", "1")
+    fixture(d .. "/t2.txt", "2")
+    local shift, reason = h:infer_time_shift(d)
+    expect(reason).to_be_nil()
+    expect(shift).to_be(0)
+    expect(#h:listdir(d)).to_be(2)
+    local empty = scratch()
+    shift, reason = h:infer_time_shift(empty)
+    expect(shift).to_be_nil()
+    expect(reason).to_be_a("string")
+    h:close()
+  end)
+end)
