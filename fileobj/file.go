@@ -24,6 +24,19 @@ type Conn interface {
 	Transfer(ctx context.Context, cmd string, offset int64) (io.ReadWriteCloser, error)
 }
 
+// StreamCopier is what a stream (from Conn.Transfer) may offer to move
+// data between its connection and a local file without a copy through the
+// File's buffer; *ftpconn.Conn's streams do, over plain TCP on Linux
+// (splice, sendfile). File.WriteTo and File.ReadFrom (so io.Copy) use it
+// in binary mode. handled false means nothing was done and the File goes
+// on as usual. CopyTo copies the rest of a download into w and returns
+// with a nil error at its end; CopyFrom copies r to its end into an
+// upload.
+type StreamCopier interface {
+	CopyTo(w io.Writer) (n int64, handled bool, err error)
+	CopyFrom(r io.Reader) (n int64, handled bool, err error)
+}
+
 // Buffer sizes; variables so that tests can shrink them to hit every
 // boundary.
 var (
@@ -261,6 +274,8 @@ func (f *File) Close() error {
 		// Closed before the end: whatever the server says of the transfer
 		// it no longer sends is moot. ftputil accepts 150 (pure-ftpd's
 		// answer), 426, 450 and 451; the built-in server says 550.
+		// (*ftpconn.Conn sends ABOR and reports none of them; a Conn of
+		// an embedder may.)
 		cerr = nil
 	}
 	if cerr != nil {

@@ -210,7 +210,8 @@ func (f *File) Read(p []byte) (int, error) {
 
 // WriteTo writes the rest of the file to w (io.Copy uses it): binary mode
 // moves the data through the file's one buffer, without further copies
-// or allocation.
+// or allocation; into a local file (*os.File) it moves it without the
+// buffer when the stream can (see StreamCopier).
 func (f *File) WriteTo(w io.Writer) (int64, error) {
 	if err := f.checkRead(); err != nil {
 		return 0, err
@@ -232,7 +233,31 @@ func (f *File) WriteTo(w io.Writer) (int64, error) {
 			}
 			return total, nil
 		}
-		f.fill()
+		if sc, ok := f.stream.(StreamCopier); ok && !f.spec.text {
+			n, handled, err := sc.CopyTo(w)
+			f.pos += n
+			total += n
+			if handled {
+				if err == nil {
+					err = io.EOF
+				}
+				f.setEnd(err) // an error leaves no way to resume: data may be lost
+				if f.rerr != nil {
+					return total, f.endErr()
+				}
+				return total, nil
+			}
+		}
+		// fill the whole buffer before writing: a TLS connection returns
+		// one record (16 KiB) per read, and each write to w is a system
+		// call for a file
+		for first := true; first || !f.eof && f.w < len(f.buf); first = false {
+			w := f.w
+			f.fill()
+			if f.w == w {
+				break
+			}
+		}
 	}
 }
 

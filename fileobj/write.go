@@ -88,7 +88,9 @@ func (f *File) WriteLines(lines []string) error {
 }
 
 // ReadFrom copies src into the file until io.EOF (io.Copy uses it): binary
-// mode reads straight into the file's one buffer and sends it when full.
+// mode reads straight into the file's one buffer and sends it when full;
+// from a local file it sends without the buffer when the stream can (see
+// StreamCopier).
 func (f *File) ReadFrom(src io.Reader) (int64, error) {
 	if err := f.checkWrite(); err != nil {
 		return 0, err
@@ -114,6 +116,20 @@ func (f *File) ReadFrom(src io.Reader) (int64, error) {
 			if err != nil {
 				return total, err
 			}
+		}
+	}
+	if sc, ok := f.stream.(StreamCopier); ok {
+		if err := f.flushBuf(); err != nil {
+			return 0, err
+		}
+		n, handled, err := sc.CopyFrom(src)
+		f.pos += n
+		if handled {
+			if err != nil {
+				// sent in part, read or sent, nobody knows: the upload is over
+				return n, f.streamFail(err)
+			}
+			return n, nil
 		}
 	}
 	empties := 0

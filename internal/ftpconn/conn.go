@@ -68,6 +68,11 @@ type Config struct {
 	Password  string
 	Account   string // sent with ACCT when the server asks (332)
 	Active    bool   // active mode (EPRT/PORT) instead of passive (EPSV/PASV)
+	// LocalAddr is the local IP address to connect from, for the control
+	// connection and passive data connections (curl's --interface, lftp's
+	// net:socket-bind-ipv4); "" lets the system choose. Active mode
+	// listens on the control connection's local address anyway.
+	LocalAddr string
 	// Timeout bounds the connect, each reply, each data read or write, and
 	// the final reply of a transfer. Zero means no limit.
 	Timeout time.Duration
@@ -163,7 +168,10 @@ func newTLSConfig(cfg Config) *tls.Config {
 // dial is jlaffaye's dial function. It is called once, for the control
 // connection; data connections are opened by Transfer.
 func (c *Conn) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := net.Dialer{Timeout: c.cfg.Timeout}
+	d, err := c.dialer()
+	if err != nil {
+		return nil, err
+	}
 	nc, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
@@ -184,6 +192,19 @@ func (c *Conn) dial(ctx context.Context, network, addr string) (net.Conn, error)
 		return tc, nil
 	}
 	return nc, nil
+}
+
+// dialer dials from Config.LocalAddr, with Config.Timeout.
+func (c *Conn) dialer() (*net.Dialer, error) {
+	d := &net.Dialer{Timeout: c.cfg.Timeout}
+	if c.cfg.LocalAddr != "" {
+		ip := net.ParseIP(c.cfg.LocalAddr)
+		if ip == nil {
+			return nil, fmt.Errorf("ftpconn: LocalAddr %q is not an IP address", c.cfg.LocalAddr)
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	return d, nil
 }
 
 // interrupt unblocks whatever waits on the control connection.

@@ -304,58 +304,122 @@ func TestParsePassiveReplies(t *testing.T) {
 	}
 }
 
-// A download closed before it read anything, and one closed in the
-// middle, leave the connection usable on every server (TLS: the
-// handshake is completed first, or vsftpd and pure-ftpd end the session).
+// A download closed early leaves the connection usable on every server,
+// at once: before it read anything (TLS: the handshake is completed first,
+// or vsftpd and pure-ftpd end the session), after a few bytes, in the
+// middle, and after the server had sent the whole (small) file. Close
+// sends ABOR and reads up to the reply of a NOOP (Conn.abort); PWD and
+// NOOP afterwards must get their own replies (257, 200), so no reply was
+// left unread nor a NOOP's reply taken for another's. Passive and active.
 func TestAbortedDownloadKeepsConnection(t *testing.T) {
 	for _, s := range allServers(t) {
 		s := s
 		t.Run(s.Name, func(t *testing.T) {
 			ctx := context.Background()
-			c := dial(t, config(t, s))
 			dir := testservers.Scratch(t, s)
-			big := bytes.Repeat([]byte("z"), 4<<20)
-			w, err := c.Transfer(ctx, "STOR "+dir+"/big", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write(big)
-			if err := w.Close(); err != nil {
-				t.Fatalf("upload of 4 MiB: %v", err)
-			}
-			for _, n := range []int{0, 100} {
+			files := map[string]int{"big": 4 << 20, "small": 1000}
+			for _, active := range []bool{false, true} {
+				cfg := config(t, s)
+				cfg.Active = active
+				var transcript []string
+				cfg.Debug = func(l string) { transcript = append(transcript, l) }
+				c := dial(t, cfg)
+				if !active {
+					for name, size := range files {
+						w, err := c.Transfer(ctx, "STOR "+dir+"/"+name, 0)
+						if err != nil {
+							t.Fatal(err)
+						}
+						w.Write(bytes.Repeat([]byte("z"), size))
+						if err := w.Close(); err != nil {
+							t.Fatalf("upload of %s: %v", name, err)
+						}
+					}
+				}
+				for _, tc := range []struct {
+					name string
+					n    int
+				}{{"big", 0}, {"big", 100}, {"big", 1 << 20}, {"small", 0}, {"small", 100}} {
+					r, err := c.Transfer(ctx, "RETR "+dir+"/"+tc.name, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if tc.n > 0 {
+						if _, err := io.ReadFull(r, make([]byte, tc.n)); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if tc.name == "small" {
+						time.Sleep(20 * time.Millisecond) // let the server finish
+					}
+					mark := len(transcript)
+					start := time.Now()
+					if err := r.Close(); err != nil {
+						t.Errorf("active=%v: close of %s after %d bytes: %v", active, tc.name, tc.n, err)
+					}
+					took := time.Since(start)
+					if c.Broken() {
+						t.Fatalf("active=%v: connection broken by closing %s after %d bytes (%v):\n%s",
+							active, tc.name, tc.n, took, strings.Join(transcript[mark:], "\n"))
+					}
+					if took > 500*time.Millisecond {
+						t.Errorf("active=%v: closing %s after %d bytes took %v:\n%s",
+							active, tc.name, tc.n, took, strings.Join(transcript[mark:], "\n"))
+					}
+					if code, msg, err := c.Cmd(ctx, "PWD"); err != nil || code != 257 {
+						t.Fatalf("active=%v: PWD after closing %s at byte %d: %d %q %v\n%s",
+							active, tc.name, tc.n, code, msg, err, strings.Join(transcript[mark:], "\n"))
+					}
+					if code, msg, err := c.Cmd(ctx, "NOOP"); err != nil || code != 200 {
+						t.Fatalf("active=%v: NOOP after closing %s at byte %d: %d %q %v", active, tc.name, tc.n, code, msg, err)
+					}
+				}
+				// the 4 MiB arrived whole (no reset lost the tail), and a
+				// download read to its end needs no ABOR
 				r, err := c.Transfer(ctx, "RETR "+dir+"/big", 0)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n > 0 {
-					io.ReadFull(r, make([]byte, n))
-				}
+				got, _ := io.ReadAll(r)
+				mark := len(transcript)
 				if err := r.Close(); err != nil {
-					t.Errorf("close after reading %d bytes: %v", n, err)
+					t.Errorf("close after a whole download: %v", err)
 				}
-				if s.Name == "pureftpd-tls" && c.Broken() {
-					// pure-ftpd over TLS, depending on timing, sends no
-					// final reply for a download the client closed early:
-					// after abortWait the connection is given up, without
-					// an error
-					c = dial(t, config(t, s))
-					continue
+				if len(got) != files["big"] {
+					t.Errorf("read back %d bytes of %d", len(got), files["big"])
 				}
-				if c.Broken() {
-					t.Fatalf("connection broken after closing a download at byte %d", n)
+				for _, l := range transcript[mark:] {
+					if strings.HasPrefix(l, "> ABOR") {
+						t.Errorf("ABOR sent after a whole download")
+					}
 				}
-				if code, _, err := c.Cmd(ctx, "NOOP"); err != nil || code != 200 {
-					t.Fatalf("NOOP after an aborted download: %d %v", code, err)
-				}
-			}
-			// the 4 MiB arrived whole (no reset lost the tail)
-			r, _ := c.Transfer(ctx, "RETR "+dir+"/big", 0)
-			got, _ := io.ReadAll(r)
-			r.Close()
-			if len(got) != len(big) {
-				t.Errorf("read back %d bytes of %d", len(got), len(big))
 			}
 		})
+	}
+}
+
+// LocalAddr binds the control and the passive data connections.
+func TestLocalAddr(t *testing.T) {
+	s := testservers.Builtin(t, false)
+	cfg := config(t, s)
+	cfg.LocalAddr = "127.0.0.2"
+	c := dial(t, cfg)
+	if ip := c.ctrl.LocalAddr().(*net.TCPAddr).IP.String(); ip != "127.0.0.2" {
+		t.Errorf("control connection from %s", ip)
+	}
+	r, err := c.Transfer(context.Background(), "LIST /sample", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := r.(*dataConn).conn.LocalAddr().(*net.TCPAddr).IP.String(); ip != "127.0.0.2" {
+		t.Errorf("data connection from %s", ip)
+	}
+	io.Copy(io.Discard, r)
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg.LocalAddr = "not-an-ip"
+	if _, err := Dial(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "not an IP") {
+		t.Errorf("LocalAddr not-an-ip: %v", err)
 	}
 }
