@@ -48,13 +48,32 @@ func (h *Host) Open(ctx context.Context, p string, o FileOptions) (*File, error)
 	if err != nil {
 		return nil, newError(FTPIOError, abs, "%v", err)
 	}
-	c, err := h.pool.get(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	f, err := fileobj.Open(ctx, c.sess, wire, o, func(err error) { h.pool.put(c, err) })
-	if err != nil {
-		return nil, FileError(err, abs)
+	var f *File
+	for attempt := 0; ; attempt++ {
+		get := h.pool.getTrusted
+		if attempt > 0 {
+			get = h.pool.get
+		}
+		c, err := get(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		unchecked := c.unchecked
+		var discarded error
+		f, err = fileobj.Open(ctx, c.sess, wire, o, func(err error) {
+			discarded = err // read only when Open fails (it releases then)
+			h.pool.put(c, err)
+		})
+		if err != nil {
+			// A child reused without a command that fails in transport
+			// was most likely dropped by the server while idle: nothing
+			// was transferred, so try once more on a checked child.
+			if unchecked && discarded != nil && attempt == 0 && ctx.Err() == nil {
+				continue
+			}
+			return nil, FileError(err, abs)
+		}
+		break
 	}
 	if f.Writable() {
 		h.cache.Invalidate(abs)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/textproto"
 	"sync"
+	"time"
 )
 
 // pool holds the child connections that files and transfers use, as
@@ -13,17 +14,39 @@ import (
 type pool struct {
 	h      *Host
 	mu     sync.Mutex
+	cond   *sync.Cond // signalled when a child comes back or the pool closes
 	idle   []*child
 	busy   map[*child]bool
 	closed bool
+	// lent counts the busy children (and children being made) that a
+	// walk took to list directories ahead (getLent). They come back
+	// within one listing, so a caller finding every connection in use
+	// waits for one of them instead of failing.
+	lent int
 }
 
 type child struct {
 	sess Session
-	cwd  string // the child's working directory as last set; "" unknown
+	cwd  string    // the child's working directory as last set; "" unknown
+	idle time.Time // when it was last put back (zero: never)
+	// unchecked: getTrusted handed it out without any command; a
+	// transport failure on it may be a connection the server dropped.
+	unchecked bool
+	lent      bool // taken by getLent; counted in pool.lent
 }
 
-func newPool(h *Host) *pool { return &pool{h: h, busy: map[*child]bool{}} }
+// idleCheck is how long a child may sit idle and still be handed out by
+// getTrusted without a NOOP. Servers drop idle sessions after minutes
+// (vsftpd 300 s, proftpd 600 s, pure-ftpd 15 min); a child back in the
+// pool for less than this is almost surely alive, and the caller retries
+// on a fresh child if it is not.
+const idleCheck = 5 * time.Second
+
+func newPool(h *Host) *pool {
+	p := &pool{h: h, busy: map[*child]bool{}}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
 
 func (p *pool) limit() int {
 	n := p.h.opts.MaxConnections
@@ -38,71 +61,148 @@ func (p *pool) limit() int {
 // without the caller seeing it. A directory the server refuses is an
 // FTPIOError, and the child goes back to the pool.
 func (p *pool) get(ctx context.Context, dir string) (*child, error) {
-	wire, err := p.h.codec.encode(dir)
-	if err != nil {
-		return nil, newError(FTPIOError, dir, "%v", err)
-	}
+	return p.acquire(ctx, dir, false, false)
+}
+
+// getTrusted is get without the NOOP for a child that is already in dir
+// and came back to the pool less than idleCheck ago: a file transfer in a
+// loop then costs no command beyond its own. The child is marked
+// unchecked; a caller that sees it fail in transport before anything was
+// transferred gets another child (with get) and tries again, so a child
+// the server dropped is still replaced without the caller seeing it.
+func (p *pool) getTrusted(ctx context.Context, dir string) (*child, error) {
+	return p.acquire(ctx, dir, true, false)
+}
+
+// takeLent is take for listing ahead of a walk: an idle child or a new
+// one (logged in, in no particular directory; enter puts it in one). It
+// never waits (at the limit it fails at once), and until the child is
+// back, callers of get that find every connection in use wait for it
+// rather than fail.
+func (p *pool) takeLent(ctx context.Context) (c *child, fresh bool, err error) {
+	return p.take(ctx, "", true)
+}
+
+func (p *pool) acquire(ctx context.Context, dir string, trust, lend bool) (*child, error) {
 	for {
-		c, fresh, err := p.take(ctx)
+		c, fresh, err := p.take(ctx, dir, lend)
 		if err != nil {
 			return nil, err
 		}
-		if c.cwd == dir {
-			// reused without a command: check it is alive
-			code, _, err := c.sess.Cmd(ctx, "NOOP")
-			if err == nil && code/100 == 2 {
-				return c, nil
-			}
-			p.discard(c)
-			if fresh || ctx.Err() != nil {
-				return nil, wrapError(err, "NOOP", dir)
-			}
-			continue
+		ok, err := p.enter(ctx, c, dir, fresh, trust)
+		if ok || err != nil {
+			return c, err
 		}
-		code, msg, err := c.sess.Cmd(ctx, "CWD "+wire)
-		if err != nil || code == 421 {
-			p.discard(c)
-			if fresh || ctx.Err() != nil {
-				if err == nil {
-					return nil, replyError(code, msg, "CWD "+wire, dir)
-				}
-				return nil, wrapError(err, "CWD "+wire, dir)
-			}
-			continue // a stale idle child: try the next one
-		}
-		if code/100 != 2 {
-			c.cwd = ""
-			p.put(c, nil)
-			e := newError(FTPIOError, dir, "remote directory '%s' doesn't exist or has insufficient access rights", dir)
-			e.Code, e.Err = code, replyError(code, msg, "CWD "+wire, dir)
-			return nil, e
-		}
-		c.cwd = dir
-		return c, nil
+		// a stale idle child, discarded: try the next one
 	}
 }
 
-// take returns an idle child or a new one.
-func (p *pool) take(ctx context.Context) (c *child, fresh bool, err error) {
+// enter makes dir the working directory of c, a child just taken: no
+// command if it is there already and trusted (see getTrusted), NOOP if it
+// is there, else CWD. ok: c is ready. A child that fails in transport is
+// discarded: if it was fresh (or ctx is done) the error comes back, else
+// ok and err are both zero values (take another). A directory the server
+// refuses is an FTPIOError, and the child goes back to the pool.
+func (p *pool) enter(ctx context.Context, c *child, dir string, fresh, trust bool) (ok bool, err error) {
+	wire, err := p.h.codec.encode(dir)
+	if err != nil {
+		p.put(c, nil)
+		return false, newError(FTPIOError, dir, "%v", err)
+	}
+	c.unchecked = false
+	if c.cwd == dir && trust && !fresh && time.Since(c.idle) < idleCheck {
+		c.unchecked = true
+		return true, nil
+	}
+	if c.cwd == dir {
+		// reused without a command: check it is alive
+		code, _, err := c.sess.Cmd(ctx, "NOOP")
+		if err == nil && code/100 == 2 {
+			return true, nil
+		}
+		p.discard(c)
+		if fresh || ctx.Err() != nil {
+			return false, wrapError(err, "NOOP", dir)
+		}
+		return false, nil
+	}
+	code, msg, err := c.sess.Cmd(ctx, "CWD "+wire)
+	if err != nil || code == 421 {
+		p.discard(c)
+		if fresh || ctx.Err() != nil {
+			if err == nil {
+				return false, replyError(code, msg, "CWD "+wire, dir)
+			}
+			return false, wrapError(err, "CWD "+wire, dir)
+		}
+		return false, nil
+	}
+	if code/100 != 2 {
+		c.cwd = ""
+		p.put(c, nil)
+		e := newError(FTPIOError, dir, "remote directory '%s' doesn't exist or has insufficient access rights", dir)
+		e.Code, e.Err = code, replyError(code, msg, "CWD "+wire, dir)
+		return false, e
+	}
+	c.cwd = dir
+	return true, nil
+}
+
+// take returns an idle child or a new one: the most recently used idle
+// child already in dir, else the least recently used one (the others are
+// likelier to be wanted again in their directories, by the loop that just
+// put them back), else a new one. At the limit it fails, or waits while
+// children lent to a walk's listings are out (unless lend: those fail).
+func (p *pool) take(ctx context.Context, dir string, lend bool) (c *child, fresh bool, err error) {
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, false, newError(FTPOSError, "", "%v", errClosed)
+	for {
+		if p.closed {
+			p.mu.Unlock()
+			return nil, false, newError(FTPOSError, "", "%v", errClosed)
+		}
+		if n := len(p.idle); n > 0 {
+			i := 0 // the least recently used
+			for j := n - 1; j >= 0; j-- {
+				if p.idle[j].cwd == dir {
+					i = j
+					break
+				}
+			}
+			c = p.idle[i]
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			p.busy[c] = true
+			c.lent = lend
+			if lend {
+				p.lent++
+			}
+			p.mu.Unlock()
+			return c, false, nil
+		}
+		if len(p.busy) < p.limit() {
+			break
+		}
+		if lend || p.lent == 0 {
+			p.mu.Unlock()
+			return nil, false, newError(FTPIOError, "",
+				"all %d connections are in use (max_connections): close a file first", p.limit()+1)
+		}
+		if err := ctx.Err(); err != nil {
+			p.mu.Unlock()
+			return nil, false, wrapError(err, "", "")
+		}
+		stop := context.AfterFunc(ctx, func() {
+			p.mu.Lock()
+			p.cond.Broadcast()
+			p.mu.Unlock()
+		})
+		p.cond.Wait()
+		stop()
 	}
-	if n := len(p.idle); n > 0 {
-		c = p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		p.busy[c] = true
-		p.mu.Unlock()
-		return c, false, nil
-	}
-	if len(p.busy) >= p.limit() {
-		p.mu.Unlock()
-		return nil, false, newError(FTPIOError, "",
-			"all %d connections are in use (max_connections): close a file first", p.limit()+1)
-	}
-	placeholder := &child{}
+	placeholder := &child{lent: lend}
 	p.busy[placeholder] = true
+	if lend {
+		p.lent++
+	}
 	p.mu.Unlock()
 	o := p.h.opts
 	factory := o.SessionFactory
@@ -112,7 +212,7 @@ func (p *pool) take(ctx context.Context) (c *child, fresh bool, err error) {
 	sess, err := factory(ctx, &o)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.busy, placeholder)
+	p.unbusy(placeholder)
 	if err != nil {
 		return nil, false, wrapError(err, "", "")
 	}
@@ -120,9 +220,22 @@ func (p *pool) take(ctx context.Context) (c *child, fresh bool, err error) {
 		sess.Close()
 		return nil, false, newError(FTPOSError, "", "%v", errClosed)
 	}
-	c = &child{sess: sess}
+	c = &child{sess: sess, lent: lend}
 	p.busy[c] = true
+	if lend {
+		p.lent++
+	}
 	return c, true, nil
+}
+
+// unbusy takes c off the busy set (p.mu held) and wakes the waiters.
+func (p *pool) unbusy(c *child) {
+	delete(p.busy, c)
+	if c.lent {
+		c.lent = false
+		p.lent--
+	}
+	p.cond.Broadcast()
 }
 
 // put returns a child after use; err non-nil (or a broken session) means
@@ -134,18 +247,19 @@ func (p *pool) put(c *child, err error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.busy, c)
+	p.unbusy(c)
 	if p.closed {
 		c.sess.Close()
 		return
 	}
+	c.idle = time.Now()
 	p.idle = append(p.idle, c)
 }
 
 func (p *pool) discard(c *child) {
 	c.sess.Close()
 	p.mu.Lock()
-	delete(p.busy, c)
+	p.unbusy(c)
 	p.mu.Unlock()
 }
 
@@ -160,6 +274,7 @@ func (p *pool) closeAll() error {
 		}
 	}
 	p.idle, p.busy, p.closed = nil, map[*child]bool{}, true
+	p.cond.Broadcast()
 	p.mu.Unlock()
 	var errs []error
 	for _, c := range all {

@@ -62,7 +62,7 @@ type ApplySummary struct {
 	Mkdirs, Downloads, Uploads, Deletes int
 	Bytes                               int64
 	Failed                              int
-	Retries                             int // transfers tried again after a 421 or refused login
+	Retries                             int // transfers tried again after a 421, a refused login, or a failed data connection (425, 426)
 	Parallel                            int // concurrency at the end (it shrinks on 421)
 }
 
@@ -252,6 +252,10 @@ func (h *Host) newer(ctx context.Context, dir, rel, remoteTop string, s, d entry
 	return s.mtime+1 >= d.mtime
 }
 
+// syncListAhead is how many directories SyncPlan lists at once ahead of
+// its walk (on child connections; the plan does not change the tree).
+const syncListAhead = 3
+
 // remoteTree lists a remote tree (one listing per directory). A missing
 // top is an empty tree unless it is the source.
 func (h *Host) remoteTree(ctx context.Context, top string, o SyncOptions, isSource bool) (map[string]entry, error) {
@@ -268,7 +272,8 @@ func (h *Host) remoteTree(ctx context.Context, top string, o SyncOptions, isSour
 		return out, nil
 	}
 	var walkErr error
-	w := h.Walk(ctx, top, WalkOptions{OnError: func(err error) error { walkErr = err; return err }})
+	w := h.Walk(ctx, top, WalkOptions{ListAhead: syncListAhead,
+		OnError: func(err error) error { walkErr = err; return err }})
 	for w.Next() {
 		dir := w.Dir()
 		rel := strings.TrimPrefix(strings.TrimPrefix(dir, top), "/")
@@ -359,7 +364,8 @@ func localTree(top string, o SyncOptions, isSource bool) (map[string]entry, erro
 // time), then deletions. A failed action does not stop the others; the
 // first failure comes back as a SyncError with the count. On 421 (too
 // many connections) or a refused login, fewer transfers run at once and
-// the transfer is tried again.
+// the transfer is tried again; after 425 or 426 (the data connection
+// failed) it is tried again up to four times.
 func (h *Host) Apply(ctx context.Context, plan []Action, o ApplyOptions) (ApplySummary, error) {
 	var sum ApplySummary
 	deletes := 0
@@ -425,45 +431,62 @@ func (h *Host) Apply(ctx context.Context, plan []Action, o ApplyOptions) (ApplyS
 	}
 	// transfers
 	lim := newLimiter(par)
-	var wg sync.WaitGroup
-	for _, a := range plan {
-		if a.Op != "download" && a.Op != "upload" {
-			continue
-		}
+	transfer := func(a Action) {
 		if ctx.Err() != nil {
 			fail(a, ctx.Err())
-			continue
+			return
 		}
 		lim.acquire()
-		wg.Add(1)
-		go func(a Action) {
-			defer wg.Done()
-			defer lim.release()
-			for attempt := 0; ; attempt++ {
-				var err error
-				if a.Op == "download" {
-					err = h.Download(ctx, a.Src, a.Dst, nil)
-				} else {
-					err = h.Upload(ctx, a.Src, a.Dst, nil)
-				}
-				if err == nil {
-					mu.Lock()
-					sum.count(a)
-					mu.Unlock()
-					return
-				}
-				if tooMany(err) && attempt < 8 && ctx.Err() == nil {
-					lim.shrink()
-					mu.Lock()
-					sum.Retries++
-					mu.Unlock()
-					time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
-					continue
-				}
-				fail(a, err)
+		defer lim.release()
+		for attempt := 0; ; attempt++ {
+			var err error
+			if a.Op == "download" {
+				err = h.Download(ctx, a.Src, a.Dst, nil)
+			} else {
+				err = h.Upload(ctx, a.Src, a.Dst, nil)
+			}
+			if err == nil {
+				mu.Lock()
+				sum.count(a)
+				mu.Unlock()
 				return
 			}
-		}(a)
+			if tooMany(err) && attempt < 8 && ctx.Err() == nil {
+				lim.shrink()
+				mu.Lock()
+				sum.Retries++
+				mu.Unlock()
+				time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+				continue
+			}
+			if dataConnFailed(err) && attempt < 4 && ctx.Err() == nil {
+				mu.Lock()
+				sum.Retries++
+				mu.Unlock()
+				time.Sleep(time.Duration(20<<attempt) * time.Millisecond)
+				continue
+			}
+			fail(a, err)
+			return
+		}
+	}
+	chunks := transferChunks(plan, par)
+	next := make(chan []Action, len(chunks))
+	for _, c := range chunks {
+		next <- c
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < par && w < len(chunks); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chunk := range next {
+				for _, a := range chunk {
+					transfer(a)
+				}
+			}
+		}()
 	}
 	wg.Wait()
 	sum.Parallel = lim.capacity()
@@ -500,6 +523,41 @@ func (h *Host) Apply(ctx context.Context, plan []Action, o ApplyOptions) (ApplyS
 	return sum, nil
 }
 
+// transferChunks cuts the plan's transfers, in order, into runs of one
+// remote directory, each at most a quarter of a worker's share long, so
+// that a worker (and the child connection it keeps reusing) stays in one
+// directory for a while: one CWD per run instead of one per worker and
+// directory, and no worker idles long at the end.
+func transferChunks(plan []Action, par int) [][]Action {
+	var transfers []Action
+	for _, a := range plan {
+		if a.Op == "download" || a.Op == "upload" {
+			transfers = append(transfers, a)
+		}
+	}
+	max := (len(transfers) + 4*par - 1) / (4 * par)
+	if max < 1 {
+		max = 1
+	}
+	var chunks [][]Action
+	start := 0
+	for i := 1; i <= len(transfers); i++ {
+		if i == len(transfers) || i-start >= max || remoteDir(transfers[i]) != remoteDir(transfers[start]) {
+			chunks = append(chunks, transfers[start:i:i])
+			start = i
+		}
+	}
+	return chunks
+}
+
+// remoteDir is the remote directory a transfer works in.
+func remoteDir(a Action) string {
+	if a.Remote {
+		return path.Dir(a.Dst)
+	}
+	return path.Dir(a.Src)
+}
+
 func (s *ApplySummary) count(a Action) {
 	switch a.Op {
 	case "mkdir":
@@ -523,6 +581,17 @@ func tooMany(err error) bool {
 		return false
 	}
 	return e.Code == 421 || (e.Code == 530 && e.Command == "")
+}
+
+// dataConnFailed tells a failure of the data connection that the next
+// attempt may not meet: 425 (the server could not open it: with a busy
+// passive port range proftpd answers "425 Unable to build data
+// connection: Address already in use") or 426 (it broke). The local
+// file is whole or untouched either way (downloads go through a
+// temporary file; a failed upload is removed).
+func dataConnFailed(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Code == 425 || e.Code == 426)
 }
 
 // limiter is a semaphore whose capacity can shrink (not below 1).
