@@ -327,12 +327,22 @@ func (h *Host) listDir(ctx context.Context, dir string) ([]StatResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return h.parseLines(dir, h.useMLSD && h.parser == nil, lines)
+}
+
+// parseLines parses a directory's listing with the host's parser (MLSD's
+// when mlsd), and puts every entry but "." and ".." into the stat cache.
+// The caller holds h.mu.
+func (h *Host) parseLines(dir string, mlsd bool, lines []string) ([]StatResult, error) {
 	h.cache.GrowFor(len(lines))
-	var entries []StatResult
+	var (
+		entries []StatResult
+		err     error
+	)
 	switch {
 	case h.parser != nil:
 		entries, err = parse.ParseListing(h.parser, lines, h.timeShift)
-	case h.useMLSD:
+	case mlsd:
 		entries, err = parse.ParseListing(parse.MLSD{}, lines, h.timeShift)
 	default:
 		entries, err = h.auto.ParseListing(lines, h.timeShift)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-
-	"github.com/ftplua/ftplua/parse"
 )
 
 // WalkOptions are os.walk's options.
@@ -478,35 +476,5 @@ func (h *Host) parseListed(dir, cmd string, lines []string) ([]StatResult, error
 	if cmd != h.listCommandLocked() {
 		return nil, errStaleListing // the parser changed meanwhile
 	}
-	h.cache.GrowFor(len(lines))
-	var entries []StatResult
-	var err error
-	switch {
-	case h.parser != nil:
-		entries, err = parse.ParseListing(h.parser, lines, h.timeShift)
-	case cmd == "MLSD":
-		entries, err = parse.ParseListing(parse.MLSD{}, lines, h.timeShift)
-	default:
-		entries, err = h.auto.ParseListing(lines, h.timeShift)
-	}
-	if err != nil {
-		return nil, wrapError(err, "LIST", dir)
-	}
-	out := entries[:0]
-	for i := range entries {
-		e := &entries[i]
-		if e.Name == "." || e.Name == ".." || e.Type == "cdir" || e.Type == "pdir" {
-			continue
-		}
-		if !plainName(e.Name) {
-			continue // see listDir
-		}
-		e.Name = h.codec.decode(e.Name)
-		if e.Valid&parse.HasTarget != 0 {
-			e.Target = h.codec.decode(e.Target)
-		}
-		h.cache.Set(Join(dir, e.Name), *e)
-		out = append(out, *e)
-	}
-	return out, nil
+	return h.parseLines(dir, cmd == "MLSD", lines)
 }

@@ -122,7 +122,10 @@ func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
 			if port, err = parseEPSV(msg); err != nil {
 				return nil, err
 			}
-		} else {
+		} else if code/100 == 5 {
+			// the server has no EPSV: PASV from now on. A 4xx (proftpd's
+			// "425 ... Address already in use" when its passive range is
+			// busy) is passing: PASV for this transfer only.
 			c.skipEPSV = true
 		}
 	}
