@@ -46,6 +46,9 @@ Exit status: 0, 1 when the script fails, 2 for a usage error, or the code
 given to os.exit. Try: ftplua scripts/tour.lua
 `
 
+// helpText is what --help prints: the usage, then where the manual is.
+const helpText = usage + "\n" + manualHint
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -128,7 +131,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch err {
 	case nil:
 	case errHelp:
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, helpText)
 		return 0
 	case errVersion:
 		fmt.Fprintf(stdout, "ftplua %s (ftputil for Lua; gopher-lua %s)\n", luabind.Version, lua.PackageVersion)

@@ -68,6 +68,7 @@ func (p *plainReader) Close() error      { return nil }
 // (end of input) leaves. It returns the exit status: 0, or the code a
 // chunk gave os.exit.
 func repl(L *lua.LState, in LineReader, stdout, stderr io.Writer) int {
+	installHelp(L, stdout)
 	if c, ok := in.(completingReader); ok {
 		c.SetCompleter(newCompleter(L).Complete)
 	}
