@@ -145,6 +145,17 @@ func (h *Host) remove(ctx context.Context, abs string) error {
 	return err
 }
 
+// removeFile deletes abs, a file the caller wrote (a failed upload's
+// remains), with DELE alone: unlike Remove it lists nothing first, so it
+// works while data connections do not (a stalled or broken link).
+func (h *Host) removeFile(ctx context.Context, abs string) error {
+	return h.onPath(abs, func(abs string) error {
+		defer h.cache.Invalidate(abs)
+		_, err := h.inDir(ctx, "DELE", abs)
+		return err
+	})
+}
+
 // Rename renames src to dst with RNFR/RNTO. Both paths and everything the
 // cache holds below them are invalidated.
 func (h *Host) Rename(ctx context.Context, src, dst string) error {

@@ -666,7 +666,7 @@ func (h *Host) UploadWith(ctx context.Context, local, remote string, o TransferO
 		dest = RemotePartName(abs)
 	}
 	discard := func() {
-		h.Remove(ctx, dest) // best effort
+		h.removeFile(ctx, dest) // best effort
 	}
 	var offset int64
 	var exists bool

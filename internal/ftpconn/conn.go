@@ -103,6 +103,9 @@ type Conn struct {
 	broken   bool
 	closed   bool
 	busy     bool // a data transfer is open
+	// sizeIn150 says whether the server's 150 replies to RETR announce
+	// the size ("(1024 bytes)"): 0 not known yet, 1 yes, -1 no.
+	sizeIn150 int8
 }
 
 // Dial connects, upgrades to TLS as configured, and logs in.

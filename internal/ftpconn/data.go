@@ -34,6 +34,18 @@ const maxAbortReplies = 8
 // before its end aborts it with ABOR (see Conn.abort); whatever the server
 // then says of the transfer is not an error. The Conn accepts no command
 // until the stream is closed.
+//
+// A download whose data connection ends short of the file's size fails
+// (ErrShortData) instead of ending as if complete. The end of the data
+// connection is all that marks the end of a file, and a connection closed
+// in order in the middle (by a middlebox, or a proxy) looks the same,
+// while the server, which had sent everything, reports success. The size
+// is the one the server's 150 reply announces ("... (1024 bytes)", as
+// vsftpd and proftpd say), else the answer to SIZE, asked before RETR
+// where FEAT lists it. A connection learns from its first download
+// whether the server announces sizes, and from then on asks SIZE only if
+// it does not (or for a download from an offset), so that a tree of small
+// files costs no extra round trip per file where the size comes free.
 func (c *Conn) Transfer(ctx context.Context, cmd string, offset int64) (io.ReadWriteCloser, error) {
 	if strings.ContainsAny(cmd, "\r\n") {
 		return nil, ErrInvalidCommand
@@ -41,20 +53,62 @@ func (c *Conn) Transfer(ctx context.Context, cmd string, offset int64) (io.ReadW
 	if err := c.usable(); err != nil {
 		return nil, err
 	}
-	dc, err := c.openData(ctx, cmd, offset)
+	verb, arg, _ := strings.Cut(cmd, " ")
+	verb = strings.ToUpper(verb)
+	want := int64(-1)
+	retr := verb == "RETR" && arg != ""
+	if _, ok := c.features["SIZE"]; ok && retr && (offset > 0 || c.sizeIn150 <= 0) {
+		code, msg, err := c.Cmd(ctx, "SIZE "+arg)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(msg), 10, 64); code == 213 && err == nil && n >= offset {
+			want = n - offset
+		}
+	}
+	dc, prelim, err := c.openData(ctx, cmd, offset)
 	if err != nil {
 		return nil, err
 	}
-	verb, _, _ := strings.Cut(cmd, " ")
-	verb = strings.ToUpper(verb)
-	d := &dataConn{c: c, conn: dc, ctx: ctx,
+	if retr && offset == 0 {
+		if n, ok := AnnouncedSize(prelim); ok {
+			c.sizeIn150 = 1
+			if want < 0 {
+				want = n
+			}
+		} else {
+			c.sizeIn150 = -1
+		}
+	}
+	d := &dataConn{c: c, conn: dc, ctx: ctx, want: want,
 		upload: verb == "STOR" || verb == "APPE" || verb == "STOU"}
 	d.stop = context.AfterFunc(ctx, func() { dc.SetDeadline(time.Unix(1, 0)) })
 	c.busy = true
 	return d, nil
 }
 
-func (c *Conn) openData(ctx context.Context, cmd string, offset int64) (net.Conn, error) {
+// AnnouncedSize reads the size a 150 reply announces: "Opening BINARY
+// mode data connection for f (1024 bytes)." (vsftpd, proftpd).
+func AnnouncedSize(msg string) (int64, bool) {
+	end := strings.LastIndex(msg, " bytes)")
+	if end < 0 {
+		return 0, false
+	}
+	start := strings.LastIndexByte(msg[:end], '(')
+	if start < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(msg[start+1:end], 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// openData opens the data connection of cmd, sending REST offset first if
+// offset > 0, and returns it with the text of the server's preliminary
+// (1xx) reply.
+func (c *Conn) openData(ctx context.Context, cmd string, offset int64) (net.Conn, string, error) {
 	var (
 		dc  net.Conn
 		ln  net.Listener
@@ -66,16 +120,16 @@ func (c *Conn) openData(ctx context.Context, cmd string, offset int64) (net.Conn
 		dc, err = c.dialPassive(ctx)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	fail := func(err error) (net.Conn, error) {
+	fail := func(err error) (net.Conn, string, error) {
 		if dc != nil {
 			dc.Close()
 		}
 		if ln != nil {
 			ln.Close()
 		}
-		return nil, err
+		return nil, "", err
 	}
 	if offset > 0 {
 		if err := c.expect(ctx, "REST "+strconv.FormatInt(offset, 10), 350); err != nil {
@@ -100,7 +154,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, offset int64) (net.Conn
 		// the command; the first read or write does it.
 		dc = &tlsData{Conn: tls.Client(dc, c.tlsCfg), raw: dc}
 	}
-	return dc, nil
+	return dc, msg, nil
 }
 
 // tlsData is a TLS data connection that keeps its TCP socket, to shut an
@@ -247,6 +301,10 @@ func (c *Conn) accept(ctx context.Context, ln net.Listener) (net.Conn, error) {
 	return dc, nil
 }
 
+// ErrShortData is the error of a download whose data connection ended
+// before the size the server announced with SIZE.
+var ErrShortData = errors.New("ftpconn: the data connection ended before the end of the file")
+
 // dataConn is an open transfer.
 type dataConn struct {
 	c       *Conn
@@ -254,6 +312,8 @@ type dataConn struct {
 	ctx     context.Context
 	stop    func() bool
 	upload  bool
+	want    int64 // a download: the bytes SIZE announced; -1 unknown
+	got     int64 // a download: the bytes received
 	written int64
 	touched bool // a Read or Write was attempted
 	eof     bool
@@ -286,8 +346,10 @@ func (d *dataConn) Read(p []byte) (int, error) {
 	d.arm()
 	d.touched = true
 	n, err := d.conn.Read(p)
+	d.got += int64(n)
 	if err == io.EOF {
 		d.eof = true
+		err = d.short(err)
 	} else if err != nil {
 		err = d.c.ctxErr(d.ctx, err)
 		d.failed = err
@@ -336,6 +398,7 @@ func (d *dataConn) CopyTo(w io.Writer) (n int64, handled bool, err error) {
 		d.arm()
 		m, err := f.ReadFrom(&io.LimitedReader{R: tc, N: zeroCopyChunk})
 		n += m
+		d.got += m
 		switch {
 		case err != nil && m > 0 && d.ctx.Err() == nil && isTimeout(err):
 			continue // the deadline passed while data moved: not idle
@@ -345,9 +408,20 @@ func (d *dataConn) CopyTo(w io.Writer) (n int64, handled bool, err error) {
 			return n, true, err
 		case m < zeroCopyChunk:
 			d.eof = true
-			return n, true, nil
+			return n, true, d.short(nil)
 		}
 	}
+}
+
+// short is the error at the end of a download's data: ErrShortData when
+// fewer bytes came than SIZE announced (the transfer is over all the
+// same: Close reads its final reply), else err.
+func (d *dataConn) short(err error) error {
+	if d.want >= 0 && d.got < d.want {
+		d.failed = fmt.Errorf("%w: %d of %d bytes", ErrShortData, d.got, d.want)
+		return d.failed
+	}
+	return err
 }
 
 // CopyFrom moves r into an upload without passing it through user space,
