@@ -71,7 +71,11 @@ func (h *Host) Open(ctx context.Context, p string, o FileOptions) (*File, error)
 			if unchecked && discarded != nil && attempt == 0 && ctx.Err() == nil {
 				continue
 			}
-			return nil, FileError(err, abs)
+			err = FileError(err, abs)
+			if e, ok := err.(*Error); ok && e.Code != 0 && e.Command == "" {
+				e.Command = transferVerb(o.Mode) + " " + name // the command the server refused
+			}
+			return nil, err
 		}
 		break
 	}
@@ -108,6 +112,17 @@ func FileError(err error, path string) error {
 	return out
 }
 
+// transferVerb is the command a file of this mode is opened with.
+func transferVerb(mode string) string {
+	switch {
+	case strings.HasPrefix(mode, "w"):
+		return "STOR"
+	case strings.HasPrefix(mode, "a"):
+		return "APPE"
+	}
+	return "RETR"
+}
+
 // chunkSize is ftputil's MAX_COPY_CHUNK_SIZE: the unit of callbacks.
 const chunkSize = 64 * 1024
 
@@ -139,8 +154,9 @@ func (h *Host) Upload(ctx context.Context, local, remote string, callback func(c
 		err = cerr
 	}
 	if err != nil {
-		h.Remove(ctx, remote) // best effort: the file is not whole
-		return FileError(err, h.Abspath(remote))
+		abs := h.Abspath(remote)
+		h.removeFile(ctx, abs) // best effort: the file is not whole
+		return FileError(err, abs)
 	}
 	return nil
 }

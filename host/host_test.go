@@ -129,7 +129,7 @@ func TestParseURL(t *testing.T) {
 		t.Errorf("implicit TLS IPv6: %+v port %d", o, o.port())
 	}
 	for _, bad := range []string{"http://u:s3cret@h/", "ftp://u:s3cret@h:99999/", "ftp://u:s3cret@/x",
-		"ftp://u:s3cret@h/?q=1", "ftp://u:s3cret@h:%zz/", "u:s3cret@host"} {
+		"ftp://u:s3cret@h/?q=1", "ftp://u:s3cret@h:%zz/", "u:s3cret@host", "ftp://:1", "ftp://u:s3cret@:21/"} {
 		_, err := ParseURL(bad)
 		if err == nil {
 			t.Errorf("ParseURL(%q) accepted", bad)
@@ -172,6 +172,11 @@ func TestCredentials(t *testing.T) {
 		t.Errorf("FTPLUA_PASSWORD not used: %q", o.Password)
 	}
 	t.Setenv("NETRC", filepath.Join(dir, "none"))
+	o = Options{Host: "x"} // $FTPLUA_PASSWORD is not given away to an anonymous login
+	o.fillCredentials()
+	if o.User != "anonymous" || o.Password != "anonymous@" {
+		t.Errorf("anonymous with $FTPLUA_PASSWORD set: %q %q", o.User, o.Password)
+	}
 	t.Setenv("FTPLUA_PASSWORD", "")
 	o = Options{Host: "x"}
 	o.fillCredentials()

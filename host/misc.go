@@ -18,12 +18,20 @@ func (h *Host) KeepAlive(ctx context.Context) error {
 
 // SetParser sets the listing parser (a parse.Unix, parse.MS, parse.MLSD or
 // one of the caller's) for good: the automatic choice ends and the stat
-// cache is cleared.
+// cache is cleared. parse.MLSD switches the listings to MLSD (as
+// Options.UseMLSD, but asked for explicitly: sent even if FEAT does not
+// list MLST, so a server without it says so); any other parser reads
+// LIST.
 func (h *Host) SetParser(p parse.Parser) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.cache.Clear()
-	h.parser = p
+	switch p.(type) {
+	case parse.MLSD, *parse.MLSD:
+		h.parser, h.useMLSD = nil, true
+	default:
+		h.parser, h.useMLSD = p, false
+	}
 }
 
 // UseListAOption sets whether listings use "LIST -a" (hidden files shown)

@@ -193,6 +193,9 @@ func ParseURL(raw string) (Options, error) {
 		return o, fmt.Errorf("bad URL %q: no query or fragment allowed", maskURL(raw))
 	}
 	o.Host = u.Hostname()
+	if o.Host == "" { // "ftp://:21/", "ftp://u@:21/": a port but no host
+		return o, fmt.Errorf("bad URL %q: no host", maskURL(raw))
+	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n <= 0 || n > 65535 {
@@ -231,9 +234,12 @@ func maskURL(raw string) string {
 	return scheme + "://" + userinfo + rest[at:]
 }
 
-// fillCredentials applies the defaults of the user and password: a
-// password from $FTPLUA_PASSWORD, else from the netrc file ($NETRC or
-// ~/.netrc), else anonymous login.
+// fillCredentials applies the defaults of the user and password: for a
+// named user a password from $FTPLUA_PASSWORD, else from the netrc file
+// ($NETRC or ~/.netrc); without a user the netrc entry's login, else
+// anonymous login with "anonymous@" (never $FTPLUA_PASSWORD, which is
+// meant for the user's own account, not to be handed to any anonymous
+// server as an e-mail address).
 func (o *Options) fillCredentials() {
 	if o.User != "" && o.Password != "" {
 		return
@@ -255,9 +261,7 @@ func (o *Options) fillCredentials() {
 	}
 	if o.User == "" {
 		o.User = "anonymous"
-		if pw := os.Getenv("FTPLUA_PASSWORD"); pw != "" {
-			o.Password = pw
-		} else if o.Password == "" {
+		if o.Password == "" {
 			o.Password = "anonymous@"
 		}
 	}

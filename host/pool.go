@@ -141,7 +141,7 @@ func (p *pool) enter(ctx context.Context, c *child, dir string, fresh, trust boo
 		c.cwd = ""
 		p.put(c, nil)
 		e := newError(FTPIOError, dir, "remote directory '%s' doesn't exist or has insufficient access rights", dir)
-		e.Code, e.Err = code, replyError(code, msg, "CWD "+wire, dir)
+		e.Code, e.Command, e.Err = code, "CWD "+dir, replyError(code, msg, "CWD "+wire, dir)
 		return false, e
 	}
 	c.cwd = dir

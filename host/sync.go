@@ -172,9 +172,7 @@ func (h *Host) SyncPlan(ctx context.Context, o SyncOptions) ([]Action, error) {
 			a.Reason = "always"
 		case o.wants("size") && s.size != d.size:
 			a.Reason = fmt.Sprintf("size differs: source %d, target %d", s.size, d.size)
-		case o.wants("mtime") && h.newer(ctx, o.Direction, rel, remoteTop, s, d):
-			a.Reason = fmt.Sprintf("source newer: %s vs %s (precision %g s)",
-				fmtTime(s.mtime), fmtTime(d.mtime), s.prec)
+		case o.wants("mtime") && h.newer(ctx, o.Direction, rel, remoteTop, s, d, &a.Reason):
 		default:
 			continue
 		}
@@ -229,27 +227,45 @@ func sortedKeys(m map[string]entry) []string {
 }
 
 // newer applies ftputil's if-newer rule to a file on both sides, asking
-// the remote file's exact time where the listing's precision decides.
-func (h *Host) newer(ctx context.Context, dir, rel, remoteTop string, s, d entry) bool {
+// the remote file's exact time where the listing's precision decides. If
+// the source counts as newer, *reason says so with the times that were
+// compared (the exact one where it was asked) and the precision that
+// left it open.
+func (h *Host) newer(ctx context.Context, dir, rel, remoteTop string, s, d entry, reason *string) bool {
 	remotePath := Join(remoteTop, rel)
+	sm, dm, prec := s.mtime, d.mtime, 1.0
+	var yes bool
 	if dir == "down" { // s remote, d local
-		if s.prec == 0 {
-			return true // precision unknown: transfer
-		}
-		if s.prec > 1 && s.mtime+s.prec >= d.mtime && s.mtime+1 < d.mtime {
+		prec = s.prec
+		switch {
+		case s.prec == 0: // precision unknown: transfer
+			*reason = fmt.Sprintf("source time of unknown precision: %s vs %s", fmtTime(sm), fmtTime(dm))
+			return true
+		case s.prec > 1 && s.mtime+s.prec >= d.mtime && s.mtime+1 < d.mtime:
 			if exact, ok := h.exactMtime(ctx, remotePath); ok {
-				return exact+1 >= d.mtime
+				sm, prec = exact, 1
 			}
 		}
-		return s.mtime+s.prec >= d.mtime
+		yes = sm+prec >= dm
+	} else { // s local, d remote
+		if d.prec > 1 {
+			prec = d.prec
+		}
+		if d.prec > 1 && s.mtime+1 >= d.mtime && s.mtime+1 < d.mtime+d.prec {
+			if exact, ok := h.exactMtime(ctx, remotePath); ok {
+				dm, prec = exact, 1
+			}
+		}
+		yes = sm+1 >= dm
 	}
-	// s local, d remote
-	if d.prec > 1 && s.mtime+1 >= d.mtime && s.mtime+1 < d.mtime+d.prec {
-		if exact, ok := h.exactMtime(ctx, remotePath); ok {
-			return s.mtime+1 >= exact
+	if yes {
+		if sm > dm {
+			*reason = fmt.Sprintf("source newer: %s vs %s (precision %g s)", fmtTime(sm), fmtTime(dm), prec)
+		} else {
+			*reason = fmt.Sprintf("source may be newer: %s vs %s, within the precision of %g s", fmtTime(sm), fmtTime(dm), prec)
 		}
 	}
-	return s.mtime+1 >= d.mtime
+	return yes
 }
 
 // syncListAhead is how many directories SyncPlan lists at once ahead of

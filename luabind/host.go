@@ -173,6 +173,9 @@ func openHost(L *lua.LState, o host.Options, dbg *debugSink) {
 	if o.InsecureSkipVerify && o.TLS != host.TLSNone {
 		st.warnInsecure(o.Host)
 	}
+	if (o.InsecureSkipVerify || o.CAFile != "") && o.TLS == host.TLSNone {
+		st.warnPlain(o.Host)
+	}
 	h, err := host.Dial(st.ctx(L), o)
 	dbg.flush(L)
 	if err != nil {

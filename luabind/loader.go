@@ -71,22 +71,36 @@ type state struct {
 	cfg      Config
 	mu       sync.Mutex
 	closers  map[io.Closer]struct{}
-	insecure map[string]bool // hosts warned about tls_verify=false
+	insecure map[string]bool // warnings given (warnOnce keys)
 }
 
 // warnInsecure says on stderr, once per host and state, that a TLS
 // connection does not verify the server's certificate.
 func (s *state) warnInsecure(host string) {
+	s.warnOnce("insecure "+host, "tls_verify=false: the certificate of "+host+
+		" is not checked; anyone between here and there can read and change the connection")
+}
+
+// warnPlain says once per host that TLS options were given for a
+// connection without TLS, which would otherwise look protected.
+func (s *state) warnPlain(host string) {
+	s.warnOnce("plain "+host, "ca_file or tls_verify given, but the connection to "+host+
+		" is plain FTP: nothing is encrypted (use an ftpes:// or ftps:// URL, or tls = \"explicit\")")
+}
+
+// warnOnce writes "ftplua: warning: msg" to the state's stderr the first
+// time key is seen.
+func (s *state) warnOnce(key, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.insecure == nil {
 		s.insecure = map[string]bool{}
 	}
-	if s.insecure[host] {
+	if s.insecure[key] {
 		return
 	}
-	s.insecure[host] = true
-	fmt.Fprintf(s.stderr(), "ftplua: warning: tls_verify=false: the certificate of %s is not checked; anyone between here and there can read and change the connection\n", host)
+	s.insecure[key] = true
+	fmt.Fprintf(s.stderr(), "ftplua: warning: %s\n", msg)
 }
 
 var states sync.Map // *lua.LState -> *state
@@ -144,6 +158,7 @@ func Open(L *lua.LState, cfg Config) error {
 		sandbox(L)
 	}
 	Preload(L, cfg)
+	FixPcall(L)
 	if cfg.Context != nil {
 		L.SetContext(cfg.Context)
 	}

@@ -196,6 +196,32 @@ func TestInsecureWarning(t *testing.T) {
 	}
 }
 
+// TLS options on a plain connection are said once on stderr, per host:
+// the script asked for something that does not happen.
+func TestPlainWithTLSOptionsWarning(t *testing.T) {
+	s := testservers.Builtin(t, false)
+	var buf bytes.Buffer
+	L := newState(t, luabind.Config{Stderr: &buf})
+	L.SetGlobal("PORT", lua.LNumber(s.Port))
+	err := L.DoString(`
+		local ftputil = require("ftputil")
+		for i = 1, 2 do
+			ftputil.connect{ host = "127.0.0.1", port = PORT, user = "ftptest", password = "ftptest",
+				ca_file = "ca.pem" }:close()
+			ftputil.connect{ url = "ftp://ftptest:ftptest@127.0.0.1:" .. PORT .. "/", tls_verify = false }:close()
+		end
+		ftputil.connect{ host = "127.0.0.1", port = PORT, user = "ftptest", password = "ftptest" }:close()
+	`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ftplua: warning: ca_file or tls_verify given, but the connection to 127.0.0.1 is plain FTP: " +
+		"nothing is encrypted (use an ftpes:// or ftps:// URL, or tls = \"explicit\")\n"
+	if buf.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
 // Sixteen states in parallel goroutines, each with its own host on the
 // same server (run under -race).
 func TestSixteenStates(t *testing.T) {

@@ -58,6 +58,7 @@ func runSpecFile(t *testing.T, s testservers.Server, file string) {
 	L := lua.NewState(lua.Options{RegistryMaxSize: 1 << 20})
 	defer L.Close()
 	luabind.Preload(L, luabind.Config{})
+	luabind.FixPcall(L) // as ftplua's luabind.Open
 	defer luabind.CloseAll(L)
 	var cur *testing.T // the subtest now running; scratch dirs belong to it
 	cur = t

@@ -201,4 +201,35 @@ describe("parsers", function()
     expect(#h:listdir("sample")).to_be(10) -- the host is still usable
     h:close()
   end)
+
+  it("switch to MLSD with set_parser(ftputil.parser.mlsd()) and back to LIST with another parser", function()
+    local sent = {}
+    local h = connect{ debug = function(line)
+      local verb = line:match("> (%u+)")
+      if verb then sent[verb] = (sent[verb] or 0) + 1 end
+    end }
+    expect(h:stat("sample/file.txt").mtime_precision > 1).to_be_true()
+    h:set_parser(ftputil.parser.mlsd())
+    sent = {}
+    if SERVER.kind == "vsftpd" then -- no MLSD: the server says so
+      expect(function() h:listdir("sample") end).to_fail_with("PermanentError", 500)
+    else
+      -- servers differ on links in MLSD (servers.md): count the rest
+      local names = {}
+      for _, name in ipairs(h:listdir("sample")) do names[name] = true end
+      for _, name in ipairs{".hidden", "café.txt", "file.txt", "old.txt", "olddir", "subdir", "with space.txt"} do
+        expect(names[name]).to_be(true)
+      end
+      expect(h:stat("sample/file.txt").mtime_precision).to_be(1)
+      expect(sent.LIST).to_be(nil)
+    end
+    expect(sent.MLSD).to_be(1)
+    h:set_parser(ftputil.parser.unix())
+    sent = {}
+    expect(#h:listdir("sample")).to_be(10)
+    expect(h:stat("sample/file.txt").mtime_precision > 1).to_be_true()
+    expect(sent.LIST).to_be(1)
+    expect(sent.MLSD).to_be(nil)
+    h:close()
+  end)
 end)

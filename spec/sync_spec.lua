@@ -16,6 +16,34 @@ local function ops(plan)
 end
 
 describe("sync_plan and apply", function()
+  it("say which times decided a download, and ask the exact time where the listing leaves it open", function()
+    local h = connect()
+    local d = scratch()
+    fixture(d .. "/f.txt", "F")
+    age(d .. "/f.txt", 3 * 86400)
+    local dst = tempdir() .. "/copy"
+    ftputil.localfs.makedirs(dst)
+    h:download(d .. "/f.txt", dst .. "/f.txt")
+    -- the copy a week older: newer by the listing alone
+    age(dst .. "/f.txt", 10 * 86400)
+    local plan = h:sync_plan{ src = d, dst = dst, direction = "down" }
+    expect(ops(plan)).to_equal({ "download f.txt" })
+    expect(plan[1].reason).to_match("^source newer: %d+%-%d+%-%d+ %d+:%d+:%d+Z vs %d+%-%d+%-%d+ %d+:%d+:%d+Z %(precision %d+ s%)$")
+    -- the copy 30 s newer, within the listing's precision: the exact
+    -- remote time (MDTM) says the copy is up to date
+    age(dst .. "/f.txt", 3 * 86400 - 30)
+    expect(#h:sync_plan{ src = d, dst = dst, direction = "down" }).to_be(0)
+    -- the copy half a second older: within 1 s of the exact time, which
+    -- the reason shows (ftputil's rule: in doubt, transfer)
+    age(dst .. "/f.txt", 3 * 86400 + 0.5)
+    plan = h:sync_plan{ src = d, dst = dst, direction = "down" }
+    expect(ops(plan)).to_equal({ "download f.txt" })
+    local r = plan[1].reason
+    expect(r:match("^source newer: .+ %(precision 1 s%)$") ~= nil or
+           r:match("^source may be newer: .+, within the precision of 1 s$") ~= nil).to_be_true()
+    h:close()
+  end)
+
   it("plan a download as data, dry-run it, filter it, run it", function()
     local h = connect()
     local d = scratch()
