@@ -17,6 +17,8 @@
 #             (ftplua-buffered: host.Open + io.Copy through the File's
 #             buffer, without splice/sendfile, as over TLS)
 #   OUT       bench/results    where the table (latest.md) and raw rows go
+#   RAMDISK   0                1: put the local folder and the folder in each
+#             server root on a tmpfs of their own (root only)
 #
 # Servers that are not running are started with spec/servers/start.sh and
 # stopped at the end; missing peers are installed with apt-get when run as
@@ -30,6 +32,7 @@ SIZE_MIB=${SIZE_MIB:-1024}
 SERVERS=${SERVERS:-"vsftpd proftpd"}
 TOOLS=${TOOLS:-"ftplua-open ftplua ftplua-buffered curl rclone lftp ftputil"}
 OUT=${OUT:-bench/results}
+RAMDISK=${RAMDISK:-0}
 STATE=${FTP_STATE_DIR:-/tmp/ftplua-servers/state}
 export FTP_STATE_DIR=$STATE
 PY=/usr/bin/python3
@@ -44,7 +47,9 @@ for s in $SERVERS; do
   if ! { [ -e "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null; }; then started+=("$s"); fi
 done
 roots=()
+mounts=()
 cleanup() {
+  for m in "${mounts[@]-}"; do [ -n "$m" ] && umount "$m" 2>/dev/null; done
   for r in "${roots[@]-}"; do [ -n "$r" ] && rm -rf "${r:?}/$DIR"; done
   rm -rf "$WORK"
   if [ ${#started[@]} -gt 0 ]; then
@@ -52,6 +57,14 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# ramdisk DIR: with RAMDISK=1, DIR becomes a tmpfs of its own, so that
+# neither a server writing an upload nor a tool writing a download waits
+# for the disk (whose writeback throttling varies from run to run).
+ramdisk() {
+  [ "$RAMDISK" = 1 ] || return 0
+  mount -t tmpfs -o size=$((SIZE_MIB * 2 + 64))m ftplua-bench "$1" && mounts+=("$1")
+}
+ramdisk "$WORK"
 if [ ${#started[@]} -gt 0 ]; then
   echo "== starting ${started[*]}"
   FTP_SERVERS="${started[*]}" bash spec/servers/start.sh >/dev/null
@@ -101,6 +114,7 @@ for s in $SERVERS; do
   r=$(envof "$s" ROOT)
   roots+=("$r")
   mkdir -p "$r/$DIR"
+  ramdisk "$r/$DIR"
   chmod 777 "$r/$DIR"
   ln "$WORK/big.bin" "$r/$DIR/big.bin" 2>/dev/null || cp "$WORK/big.bin" "$r/$DIR/big.bin"
 done
@@ -146,6 +160,10 @@ run() { # SERVER WAY TOOL ROUND
   target=$WORK/down.bin
   [ "$way" = up ] && target=$root/$DIR/up.bin
   rm -f "$target"
+  # Every transfer starts with no dirty pages: uploads are written to disk
+  # by the server, and writeback left over from the last transfer (its
+  # throttling) would otherwise land on whoever comes next.
+  sync
   c=$(cmd "$s" "$way" "$tool")
   t0=$(date +%s.%N)
   if ! eval "/usr/bin/time -f '%M %U %S' -o $WORK/time.txt $c" >"$WORK/log.txt" 2>&1; then
@@ -188,7 +206,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- the table -------------------------------------------------------------
 {
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, Linux $(uname -r), $(go version | cut -d' ' -f3)."
-  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). $SIZE_MIB MiB of random data, $RUNS rounds; load average $load0 before, $load1 after; fuzzers running at the start: $others."
+  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). $SIZE_MIB MiB of random data, $RUNS rounds; load average $load0 before, $load1 after; fuzzers running at the start: $others; files on tmpfs (RAMDISK): $RAMDISK."
   echo "Peers: curl $(curl --version 2>/dev/null | head -1 | cut -d' ' -f2), $(rclone version 2>/dev/null | head -1), lftp $(lftp --version 2>/dev/null | head -1 | awk '{print $4}'), ftputil $("$PY" -c 'import ftputil; print(ftputil.__version__)' 2>/dev/null)."
   echo
   "$PY" - "$RAW" "$SIZE_MIB" <<'EOF'

@@ -9,8 +9,10 @@
 #             (goal: at most 0.7 x the faster of the two)
 #   serial    download the tree one file at a time: apply{parallel=1}
 #             vs ftputil walk + download (goal: at most 0.5 x ftputil)
+#             and lftp mirror (no goal)
 #   walk      walk the tree with a stat of every entry: host.Walk + Stat
-#             vs lftp find -l (goal: at most 0.5 x lftp; one listing per
+#             from Go, and host:walk + host:stat in a Lua script, vs lftp
+#             find -l (goal: at most 0.5 x lftp; one listing per
 #             directory, no command per file)
 #
 # Usage: bench/tree.sh [RUNS]          (RUNS: runs per tool, default 3)
@@ -160,6 +162,8 @@ cmd_for() {
     ftplua-p1) echo "exec $TREE -mode apply -parallel 1 -server $s -bind $IP -local $dest" ;;
     ftplua-walk) echo "exec $TREE -mode walk -listahead 0 -server $s -bind $IP" ;;
     ftplua-walk-la3) echo "exec $TREE -mode walk -listahead 3 -server $s -bind $IP" ;;
+    ftplua-luawalk) echo "exec $TREE -mode luawalk -server $s -bind $IP" ;;
+    lftp-p1) echo "exec lftp -u $user,$pass -p $port -e '$lftp_open; mirror bench/tree $dest; quit' $host" ;;
     lftp-p8) echo "exec lftp -u $user,$pass -p $port -e '$lftp_open; mirror --parallel=8 bench/tree $dest; quit' $host" ;;
     lftp-find) echo "exec lftp -u $user,$pass -p $port -e '$lftp_open; find -l bench/tree; quit' $host" ;;
     rclone-t8) echo "exec rclone copy --config /dev/null --transfers 8 --bind $IP ':ftp,host=$host,port=$port,user=$user,pass=$(rclone obscure "$pass"):bench/tree' $dest" ;;
@@ -225,8 +229,8 @@ run_one() { # SERVER WORKLOAD TOOL RUN
 tools_of() {
   case $1 in
     parallel) echo "ftplua-p8 lftp-p8 rclone-t8" ;;
-    serial) echo "ftplua-p1 ftputil" ;;
-    walk) echo "ftplua-walk ftplua-walk-la3 lftp-find" ;;
+    serial) echo "ftplua-p1 ftputil lftp-p1" ;;
+    walk) echo "ftplua-walk ftplua-walk-la3 ftplua-luawalk lftp-find" ;;
   esac
 }
 

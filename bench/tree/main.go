@@ -41,11 +41,13 @@ import (
 
 	"github.com/ftplua/ftplua/host"
 	"github.com/ftplua/ftplua/internal/ftpconn"
+	"github.com/ftplua/ftplua/luabind"
+	lua "github.com/yuin/gopher-lua"
 )
 
 func main() {
 	server := flag.String("server", "vsftpd", "server name of the environment (vsftpd, proftpd, ...)")
-	mode := flag.String("mode", "apply", "apply, walk, mktree or count")
+	mode := flag.String("mode", "apply", "apply, walk, luawalk (walk in a Lua script), mktree or count")
 	remote := flag.String("remote", "bench/tree", "remote tree")
 	local := flag.String("local", "", "local directory (apply: the target; mktree: where to create; count: what to count)")
 	parallel := flag.Int("parallel", 8, "apply: transfers at once")
@@ -105,6 +107,17 @@ func run(server, mode, remote, local, bind string, parallel, listAhead int, cpup
 	if mode == "apply" && o.MaxConnections < parallel+1 {
 		o.MaxConnections = parallel + 1
 	}
+	if mode == "luawalk" {
+		// The same walk written as a script would: host:walk and
+		// host:stat in Lua, through luabind.
+		files, dirs, bytes, err := luaWalk(ctx, o, remote)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("mode=%s server=%s parallel=0 files=%d dirs=%d bytes=%d seconds=%.3f vmhwm_kib=%d\n",
+			mode, server, files, dirs, bytes, time.Since(start).Seconds(), vmHWM())
+		return nil
+	}
 	h, err := host.Dial(ctx, o)
 	if err != nil {
 		return err
@@ -163,6 +176,60 @@ func run(server, mode, remote, local, bind string, parallel, listAhead int, cpup
 	fmt.Printf("mode=%s server=%s parallel=%d files=%d dirs=%d bytes=%d seconds=%.3f dial_s=%.3f plan_s=%.3f vmhwm_kib=%d\n",
 		mode, server, parallel, files, dirs, bytes, secs, dialSecs, planSecs, vmHWM())
 	return nil
+}
+
+// luaWalkScript walks top with a stat of every entry and returns the
+// counts; connect is a function the Go side provides.
+const luaWalkScript = `
+local top = ...
+local ftputil = require("ftputil")
+local host = connect()
+local files, dirs, bytes = 0, 0, 0
+local join, stat = host.path.join, host.stat
+for dirpath, dirnames, filenames in host:walk(top) do
+  for _, name in ipairs(dirnames) do
+    stat(host, join(dirpath, name))
+    dirs = dirs + 1
+  end
+  for _, name in ipairs(filenames) do
+    bytes = bytes + stat(host, join(dirpath, name)).st_size
+    files = files + 1
+  end
+end
+host:close()
+return files, dirs, bytes
+`
+
+// luaWalk runs luaWalkScript in a fresh Lua state, connecting with o
+// (whose SessionFactory binds to the chosen local address).
+func luaWalk(ctx context.Context, o host.Options, top string) (files, dirs int, bytes int64, err error) {
+	L := lua.NewState()
+	defer L.Close()
+	if err := luabind.Open(L, luabind.Config{Context: ctx, SessionFactory: o.SessionFactory}); err != nil {
+		return 0, 0, 0, err
+	}
+	defer luabind.CloseAll(L)
+	L.SetGlobal("connect", L.NewFunction(func(L *lua.LState) int {
+		L.Push(L.GetField(L.GetGlobal("ftputil"), "connect"))
+		t := L.NewTable()
+		t.RawSetString("host", lua.LString(o.Host))
+		t.RawSetString("port", lua.LNumber(o.Port))
+		t.RawSetString("user", lua.LString(o.User))
+		t.RawSetString("password", lua.LString(o.Password))
+		L.Push(t)
+		L.Call(1, 1)
+		return 1
+	}))
+	fn, err := L.LoadString(luaWalkScript)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	L.Push(fn)
+	L.Push(lua.LString(top))
+	if err := L.PCall(1, 3, nil); err != nil {
+		return 0, 0, 0, err
+	}
+	return int(L.ToInt(-3)), int(L.ToInt(-2)), int64(L.ToInt64(-1)), nil
 }
 
 // mktree creates dNNN/fNNNN (100 × 100 files of 1 KiB) under top. Each
