@@ -726,8 +726,12 @@ func (r *fmRun) run() {
 			}
 		}()
 	}
+	only := os.Getenv("FTPLUA_FAULTMATRIX_ONLY") // to run the faults of these names only (debugging)
 	for _, f := range fmFaults() {
 		if f.plain && r.s.TLS {
+			continue
+		}
+		if only != "" && !slices.Contains(strings.Fields(only), f.name) {
 			continue
 		}
 		r.faults++
