@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/ftplua/ftplua/internal/ftpconn"
 )
 
 // io.Copy between a File and a local *os.File, both ways, on every server:
@@ -18,6 +20,10 @@ import (
 // data went through the buffer first (a Read before, a Write before) and
 // from a REST offset.
 func TestServerLocalFileCopy(t *testing.T) {
+	// uploads take sendfile only when asked (see ftpconn.SendfileUploads);
+	// the buffered way is what every other upload test goes
+	ftpconn.SendfileUploads = true
+	defer func() { ftpconn.SendfileUploads = false }()
 	data := make([]byte, 9<<20+12345) // more than two zero-copy chunks
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range data {

@@ -91,6 +91,8 @@ func (fd fakeData) start(t *testing.T) string {
 // moving fails after about the limit, and a cancelled context stops both
 // at once.
 func TestZeroCopyTimeouts(t *testing.T) {
+	SendfileUploads = true // off by default; its path is tested all the same
+	defer func() { SendfileUploads = false }()
 	if runtime.GOOS != "linux" {
 		t.Skip("splice and sendfile: Linux")
 	}
