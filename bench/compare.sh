@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # bench/compare.sh: issue 9's side-by-side comparison in one command.
 #
-#   bash bench/compare.sh            # about 12 minutes; RUNS=3
-#   RUNS=5 bash bench/compare.sh     # steadier medians, about 20 minutes
+#   bash bench/compare.sh                     # about 12 minutes here
+#   RUNS=5 TREE_RUNS=5 bash bench/compare.sh  # steadier medians, about 25 minutes
 #
 # On loopback vsftpd and proftpd (spec/servers/start.sh; started here if
 # they are not running, and stopped again at the end), with ftplua and
 # the peers Debian packages (curl, lftp, rclone, python3-ftputil; installed
 # with apt-get when missing and run as root), every tool a process of its
-# own, runs alternating between tools, medians of RUNS:
+# own, runs alternating between tools, medians of RUNS (TREE_RUNS for the
+# tree, whose serial downloads take 10-20 s a run):
 #
 #   1. the hot paths: Go benchmarks of bench/ (listing parse, stat cache,
 #      host.path.isfile from Lua on 10,000 cached entries, copy loops),
@@ -23,11 +24,12 @@
 # The report, with every goal of issue 9 and whether it is met, goes to
 # $OUT/compare.md (default bench/results/compare.md, not committed) and to
 # stdout; docs/performance.md holds the latest one. Environment: RUNS (3),
-# OUT (bench/results), SERVERS ("vsftpd proftpd").
+# TREE_RUNS (2), OUT (bench/results), SERVERS ("vsftpd proftpd").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PATH:/usr/local/go/bin"
 RUNS=${RUNS:-3}
+TREE_RUNS=${TREE_RUNS:-2}
 OUT=${OUT:-bench/results}
 SERVERS=${SERVERS:-"vsftpd proftpd"}
 STATE=${FTP_STATE_DIR:-/tmp/ftplua-servers/state}
@@ -99,16 +101,16 @@ startup() { # NAME COMMAND...: 20 runs, one line per run: name wall_s rss_kib
 echo "== 3. 1,000 small files"
 RUNS=$RUNS SERVERS=$SERVERS OUT=$OUT bash bench/small.sh
 echo "== 4. 1 GiB down and up"
-RUNS=$RUNS SERVERS=$SERVERS OUT=$OUT TOOLS="ftplua-open ftplua curl rclone lftp ftputil" bash bench/transfer.sh
+RUNS=$RUNS SERVERS=$SERVERS OUT=$OUT TOOLS="ftplua ftplua-open curl rclone lftp ftputil" bash bench/transfer.sh
 echo "== 5. the tree of 10,000 files"
 rm -rf "$OUT/tree"
-TREE_BENCH_OUT=$OUT/tree SERVERS=$SERVERS bash bench/tree.sh "$RUNS" >"$OUT/tree.md"
+TREE_WALK_TOOLS="ftplua-walk ftplua-luawalk lftp-find" TREE_BENCH_OUT=$OUT/tree SERVERS=$SERVERS bash bench/tree.sh "$TREE_RUNS" >"$OUT/tree.md"
 
 # ---- report ------------------------------------------------------------------------
 {
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, Linux $(uname -r), $(go version | cut -d' ' -f3)."
   echo "Peers: curl $(curl --version | awk 'NR==1{print $2}'), lftp $(lftp --version | awk 'NR==1{print $4}'), rclone $(rclone version | awk 'NR==1{print $2}'), ftputil $("$PY" -c 'import ftputil; print(ftputil.__version__)'), vsftpd, proftpd from Debian."
-  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); $RUNS runs of everything; $(($(date +%s) - T0)) s in all; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); $RUNS runs of each measurement, $TREE_RUNS of each tree workload; $(($(date +%s) - T0)) s in all; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   "$PY" bench/compare_report.py "$OUT"
 } >"$OUT/compare.md"

@@ -230,7 +230,7 @@ tools_of() {
   case $1 in
     parallel) echo "ftplua-p8 lftp-p8 rclone-t8" ;;
     serial) echo "ftplua-p1 ftputil lftp-p1" ;;
-    walk) echo "ftplua-walk ftplua-walk-la3 ftplua-luawalk lftp-find" ;;
+    walk) echo "${TREE_WALK_TOOLS:-ftplua-walk ftplua-walk-la3 ftplua-luawalk lftp-find}" ;;
   esac
 }
 
