@@ -40,33 +40,29 @@ OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftplua-compare.XXXXXX")
 T0=$(date +%s)
 
-started=()
-for s in $SERVERS; do
-  pf=$STATE/pids/$s.pid
-  if ! { [ -e "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null; }; then started+=("$s"); fi
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 cleanup() {
   rm -rf "$WORK"
-  if [ ${#started[@]} -gt 0 ]; then
-    FTP_SERVERS="${started[*]}" bash spec/servers/stop.sh >/dev/null 2>&1 || true
-  fi
+  bench_stop_servers
 }
 trap cleanup EXIT
-if [ ${#started[@]} -gt 0 ]; then
-  echo "== starting ${started[*]}"
-  FTP_SERVERS="${started[*]}" bash spec/servers/start.sh >/dev/null
-fi
+# shellcheck disable=SC2086
+bench_servers $SERVERS
 
 # ---- peers -------------------------------------------------------------------
 need=()
-for t in curl lftp rclone bc; do command -v "$t" >/dev/null || need+=("$t"); done
-"$PY" -c 'import ftputil' 2>/dev/null || need+=(python3-ftputil)
+command -v bc >/dev/null || need+=(bc)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "== apt-get install ${need[*]}"
   if [ "$(id -u)" != 0 ]; then echo "compare.sh: run as root to install ${need[*]}" >&2; exit 1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null 2>&1 ||
     { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null; }
+fi
+bench_peers curl lftp rclone ftputil
+if [ ${#bench_tools[@]} -lt 4 ]; then
+  echo "compare.sh: every peer is needed (curl lftp rclone ftputil); run as root to install them" >&2
+  exit 1
 fi
 
 # ---- 1. hot paths ---------------------------------------------------------------

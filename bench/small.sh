@@ -40,50 +40,20 @@ PY=/usr/bin/python3
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftplua-small.XXXXXX")
 DIR=ftplua-small-$$ # in each server root
 
-started=()
-for s in $SERVERS; do
-  pf=$STATE/pids/$s.pid
-  if ! { [ -e "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null; }; then started+=("$s"); fi
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 roots=()
 cleanup() {
   for r in "${roots[@]-}"; do [ -n "$r" ] && rm -rf "${r:?}/$DIR"; done
   rm -rf "$WORK"
-  if [ ${#started[@]} -gt 0 ]; then
-    FTP_SERVERS="${started[*]}" bash spec/servers/stop.sh >/dev/null 2>&1 || true
-  fi
+  bench_stop_servers
 }
 trap cleanup EXIT
-if [ ${#started[@]} -gt 0 ]; then
-  echo "== starting ${started[*]}"
-  FTP_SERVERS="${started[*]}" bash spec/servers/start.sh >/dev/null
-fi
-set -a
-# shellcheck disable=SC1091
-. "$STATE/ftpservers.env"
-set +a
-envof() { local k; k=FTP_$(echo "$1" | tr a-z- A-Z_)_$2; echo "${!k}"; }
-
-need=()
-for t in $TOOLS; do
-  case $t in
-  curl | rclone | lftp) command -v "$t" >/dev/null || need+=("$t") ;;
-  ftputil) "$PY" -c 'import ftputil' 2>/dev/null || need+=(python3-ftputil) ;;
-  esac
-done
-if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
-  echo "== apt-get install ${need[*]}"
-  apt-get install -y "${need[@]}" >/dev/null 2>&1 ||
-    { apt-get update >/dev/null 2>&1 && apt-get install -y "${need[@]}" >/dev/null 2>&1; } || true
-fi
-tools=()
-for t in $TOOLS; do
-  case $t in
-  curl | rclone | lftp) command -v "$t" >/dev/null || { echo "== $t missing: skipped"; continue; } ;;
-  ftputil) "$PY" -c 'import ftputil' 2>/dev/null || { echo "== ftputil missing: skipped"; continue; } ;;
-  esac
-  tools+=("$t")
-done
+# shellcheck disable=SC2086
+bench_servers $SERVERS
+# shellcheck disable=SC2086
+bench_peers $TOOLS
+tools=("${bench_tools[@]}")
 
 echo "== building ftplua"
 go build -o "$WORK/ftplua" ./cmd/ftplua

@@ -40,21 +40,16 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftplua-bench.XXXXXX")
 DIR=ftplua-bench-$$ # in each server root
 SIZE=$((SIZE_MIB * 1024 * 1024))
 
-# --- servers ---------------------------------------------------------------
-started=()
-for s in $SERVERS; do
-  pf=$STATE/pids/$s.pid
-  if ! { [ -e "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null; }; then started+=("$s"); fi
-done
+# --- servers and peers -----------------------------------------------------
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 roots=()
 mounts=()
 cleanup() {
   for m in "${mounts[@]-}"; do [ -n "$m" ] && umount "$m" 2>/dev/null; done
   for r in "${roots[@]-}"; do [ -n "$r" ] && rm -rf "${r:?}/$DIR"; done
   rm -rf "$WORK"
-  if [ ${#started[@]} -gt 0 ]; then
-    FTP_SERVERS="${started[*]}" bash spec/servers/stop.sh >/dev/null 2>&1 || true
-  fi
+  bench_stop_servers
 }
 trap cleanup EXIT
 # ramdisk DIR: with RAMDISK=1, DIR becomes a tmpfs of its own, so that
@@ -65,37 +60,11 @@ ramdisk() {
   mount -t tmpfs -o size=$((SIZE_MIB * 2 + 64))m ftplua-bench "$1" && mounts+=("$1")
 }
 ramdisk "$WORK"
-if [ ${#started[@]} -gt 0 ]; then
-  echo "== starting ${started[*]}"
-  FTP_SERVERS="${started[*]}" bash spec/servers/start.sh >/dev/null
-fi
-set -a
-# shellcheck disable=SC1091
-. "$STATE/ftpservers.env"
-set +a
-envof() { local k; k=FTP_$(echo "$1" | tr a-z- A-Z_)_$2; echo "${!k}"; }
-
-# --- peers -----------------------------------------------------------------
-need=()
-for t in $TOOLS; do
-  case $t in
-  curl | rclone | lftp) command -v "$t" >/dev/null || need+=("$t") ;;
-  ftputil) "$PY" -c 'import ftputil' 2>/dev/null || need+=(python3-ftputil) ;;
-  esac
-done
-if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
-  echo "== apt-get install ${need[*]}"
-  apt-get install -y "${need[@]}" >/dev/null 2>&1 ||
-    { apt-get update >/dev/null 2>&1 && apt-get install -y "${need[@]}" >/dev/null 2>&1; } || true
-fi
-tools=()
-for t in $TOOLS; do
-  case $t in
-  curl | rclone | lftp) command -v "$t" >/dev/null || { echo "== $t missing: skipped"; continue; } ;;
-  ftputil) "$PY" -c 'import ftputil' 2>/dev/null || { echo "== ftputil missing: skipped"; continue; } ;;
-  esac
-  tools+=("$t")
-done
+# shellcheck disable=SC2086
+bench_servers $SERVERS
+# shellcheck disable=SC2086
+bench_peers $TOOLS
+tools=("${bench_tools[@]}")
 echo "== building bench/transfer"
 go build -o "$WORK/ftplua-transfer" ./bench/transfer
 cat >"$WORK/ftputil_bench.py" <<'EOF'

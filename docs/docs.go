@@ -89,11 +89,9 @@ type Heading struct {
 
 var fenceRE = regexp.MustCompile("^\\s*(```+|~~~+)")
 
-// Headings returns the ATX headings of a Markdown text, skipping fenced
-// code blocks, with GitHub's anchors (duplicates numbered -1, -2, ...).
-func Headings(text string) []Heading {
-	var out []Heading
-	seen := map[string]int{}
+// outsideCode calls fn with every line of a Markdown text that is neither
+// in a fenced code block nor one of its fences, and its index (0-based).
+func outsideCode(text string, fn func(i int, line string)) {
 	fence := ""
 	for i, line := range strings.Split(text, "\n") {
 		if m := fenceRE.FindStringSubmatch(line); m != nil {
@@ -105,12 +103,24 @@ func Headings(text string) []Heading {
 			}
 			continue
 		}
-		if fence != "" || !strings.HasPrefix(line, "#") {
-			continue
+		if fence == "" {
+			fn(i, line)
+		}
+	}
+}
+
+// Headings returns the ATX headings of a Markdown text, skipping fenced
+// code blocks, with GitHub's anchors (duplicates numbered -1, -2, ...).
+func Headings(text string) []Heading {
+	var out []Heading
+	seen := map[string]int{}
+	outsideCode(text, func(i int, line string) {
+		if !strings.HasPrefix(line, "#") {
+			return
 		}
 		level := len(line) - len(strings.TrimLeft(line, "#"))
 		if level > 6 || (len(line) > level && line[level] != ' ') {
-			continue
+			return
 		}
 		t := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(line[level:]), "#"))
 		slug := Slug(t)
@@ -121,7 +131,7 @@ func Headings(text string) []Heading {
 			seen[slug] = 0
 		}
 		out = append(out, Heading{Level: level, Text: t, Line: i + 1, Slug: slug})
-	}
+	})
 	return out
 }
 

@@ -491,25 +491,12 @@ var (
 // links returns the link targets of a Markdown text outside code, with
 // their line numbers.
 func links(text string) (targets []string, lineNos []int) {
-	fence := ""
-	for i, line := range strings.Split(text, "\n") {
-		if m := fenceRE.FindStringSubmatch(line); m != nil {
-			switch {
-			case fence == "":
-				fence = m[1]
-			case m[1][0] == fence[0] && len(m[1]) >= len(fence) && strings.TrimSpace(line) == m[1]:
-				fence = ""
-			}
-			continue
-		}
-		if fence != "" {
-			continue
-		}
+	outsideCode(text, func(i int, line string) {
 		for _, m := range linkRE.FindAllStringSubmatch(inlineCode.ReplaceAllString(line, ""), -1) {
 			targets = append(targets, m[1])
 			lineNos = append(lineNos, i+1)
 		}
-	}
+	})
 	return targets, lineNos
 }
 
