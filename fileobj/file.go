@@ -125,6 +125,17 @@ type File struct {
 
 const utf8Max = 4
 
+// A TransferError is a transfer that did not start: the server refused
+// its command, or the connection failed. Command is the command sent
+// (RETR, STOR or APPE and the name).
+type TransferError struct {
+	Command string
+	Err     error
+}
+
+func (e *TransferError) Error() string { return e.Command + ": " + e.Err.Error() }
+func (e *TransferError) Unwrap() error { return e.Err }
+
 // Open validates o and starts the transfer on conn: RETR name to read,
 // STOR name for w and wb, APPE name for a and ab, each after REST o.Rest
 // when o.Rest > 0. name is sent as given (a bare file name in the
@@ -166,7 +177,7 @@ func Open(ctx context.Context, conn Conn, name string, o Options, release func(e
 	stream, err := conn.Transfer(ctx, verb+name, s.rest)
 	if err != nil {
 		release(unusable(conn, err))
-		return fail(err)
+		return fail(&TransferError{Command: verb + name, Err: err})
 	}
 	mode := o.Mode
 	if mode == "" {

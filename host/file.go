@@ -71,11 +71,7 @@ func (h *Host) Open(ctx context.Context, p string, o FileOptions) (*File, error)
 			if unchecked && discarded != nil && attempt == 0 && ctx.Err() == nil {
 				continue
 			}
-			err = FileError(err, abs)
-			if e, ok := err.(*Error); ok && e.Code != 0 && e.Command == "" {
-				e.Command = transferVerb(o.Mode) + " " + name // the command the server refused
-			}
-			return nil, err
+			return nil, FileError(err, abs)
 		}
 		break
 	}
@@ -97,6 +93,10 @@ func FileError(err error, path string) error {
 		return err
 	}
 	out := &Error{Class: FTPIOError, Path: path, Err: err}
+	var te *fileobj.TransferError
+	if errors.As(err, &te) { // the command the server refused, or that failed
+		out.Command, err = te.Command, te.Err
+	}
 	var tp *textproto.Error
 	if errors.As(err, &tp) {
 		out.Code = tp.Code
@@ -110,17 +110,6 @@ func FileError(err error, path string) error {
 	}
 	out.Message = err.Error()
 	return out
-}
-
-// transferVerb is the command a file of this mode is opened with.
-func transferVerb(mode string) string {
-	switch {
-	case strings.HasPrefix(mode, "w"):
-		return "STOR"
-	case strings.HasPrefix(mode, "a"):
-		return "APPE"
-	}
-	return "RETR"
 }
 
 // chunkSize is ftputil's MAX_COPY_CHUNK_SIZE: the unit of callbacks.

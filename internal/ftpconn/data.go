@@ -71,7 +71,7 @@ func (c *Conn) Transfer(ctx context.Context, cmd string, offset int64) (io.ReadW
 		return nil, err
 	}
 	if retr && offset == 0 {
-		if n, ok := AnnouncedSize(prelim); ok {
+		if n, ok := announcedSize(prelim); ok {
 			c.sizeIn150 = 1
 			if want < 0 {
 				want = n
@@ -87,9 +87,9 @@ func (c *Conn) Transfer(ctx context.Context, cmd string, offset int64) (io.ReadW
 	return d, nil
 }
 
-// AnnouncedSize reads the size a 150 reply announces: "Opening BINARY
+// announcedSize reads the size a 150 reply announces: "Opening BINARY
 // mode data connection for f (1024 bytes)." (vsftpd, proftpd).
-func AnnouncedSize(msg string) (int64, bool) {
+func announcedSize(msg string) (int64, bool) {
 	end := strings.LastIndex(msg, " bytes)")
 	if end < 0 {
 		return 0, false
