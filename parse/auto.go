@@ -136,7 +136,7 @@ func parseAllUnix(p Unix, lines []string, timeShift float64) ([]StatResult, erro
 		if IgnoresLine(line) {
 			continue
 		}
-		res = append(res, StatResult{})
+		res = res[:len(res)+1] // zero, as make left it: parse needs a zero result
 		if err := p.parse(&res[len(res)-1], line, timeShift, &cs); err != nil {
 			return nil, lineError(line, err)
 		}
