@@ -170,7 +170,16 @@ func (h *Host) Download(ctx context.Context, remote, local string, callback func
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".ftplua-part-*")
+	// An existing target keeps its permissions; a new one gets 0644.
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(local); err == nil {
+		if fi.IsDir() {
+			src.Close()
+			return localError(&fs.PathError{Op: "download to", Path: local, Err: errIsDir}, local)
+		}
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := createPart(dir, base, mode)
 	if err != nil {
 		src.Close()
 		return localError(err, local)
@@ -189,17 +198,10 @@ func (h *Host) Download(ctx context.Context, remote, local string, callback func
 	if err != nil {
 		return FileError(err, h.Abspath(remote))
 	}
-	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(local); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return localError(err, local)
-	}
 	if err := tmp.Close(); err != nil {
 		return localError(err, local)
 	}
-	if err := os.Rename(tmp.Name(), local); err != nil {
+	if err := renameFile(tmp.Name(), local); err != nil {
 		return localError(err, local)
 	}
 	ok = true

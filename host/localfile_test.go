@@ -1,0 +1,122 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ftplua/ftplua/internal/testservers"
+)
+
+// TestCreatePartModes checks that a download's temporary file gets exactly
+// the permissions asked for, both where the umask leaves them alone and
+// where it takes bits away (then createPart sets them with chmod).
+func TestCreatePartModes(t *testing.T) {
+	dir := t.TempDir()
+	for _, perm := range []fs.FileMode{0o644, 0o600, 0o755, 0o666, 0o777, 0o000} {
+		f, err := createPart(dir, "x", perm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := f.Stat()
+		f.Close()
+		if err != nil || fi.Mode().Perm() != perm || !fi.Mode().IsRegular() {
+			t.Errorf("perm %o: got %v %v", perm, fi.Mode(), err)
+		}
+		if !strings.HasPrefix(filepath.Base(f.Name()), ".x.ftplua-part-") {
+			t.Errorf("name %q", f.Name())
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 6 {
+		t.Errorf("%d files, want 6", len(entries))
+	}
+	if _, err := createPart(filepath.Join(dir, "missing"), "x", 0o644); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing folder: %v", err)
+	}
+}
+
+// TestUmask compares umask() with what a shell started from this process
+// (which inherits the umask) says.
+func TestUmask(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("umask is read from /proc/self/status on Linux only")
+	}
+	out, err := exec.Command("sh", "-c", "umask").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := strconv.ParseUint(strings.TrimSpace(string(out)), 8, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := umask(); got != fs.FileMode(want) {
+		t.Errorf("umask() = %o, the shell says %o", got, want)
+	}
+}
+
+// TestDownloadLocalTarget checks what Download does to the local side: a
+// new file gets 0644, an existing one keeps its permissions, a folder as
+// the target is refused before anything is written, and no temporary file
+// is left behind.
+func TestDownloadLocalTarget(t *testing.T) {
+	ctx := context.Background()
+	testservers.Each(t, func(t *testing.T, s testservers.Server) {
+		h := dial(t, options(s))
+		dir := testservers.Scratch(t, s)
+		local := t.TempDir()
+		src := filepath.Join(local, "src.txt")
+		os.WriteFile(src, []byte("hello\n"), 0o644)
+		if err := h.Upload(ctx, src, dir+"/f.txt", nil); err != nil {
+			t.Fatal(err)
+		}
+		fresh := filepath.Join(local, "fresh.txt")
+		if err := h.Download(ctx, dir+"/f.txt", fresh, nil); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(fresh); err != nil || fi.Mode() != 0o644 || fi.Size() != 6 {
+			t.Errorf("new file: %v %v", fi.Mode(), err)
+		}
+		kept := filepath.Join(local, "kept.txt")
+		os.WriteFile(kept, []byte("old content"), 0o600)
+		os.Chmod(kept, 0o640)
+		if err := h.Download(ctx, dir+"/f.txt", kept, nil); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(kept); string(b) != "hello\n" {
+			t.Errorf("replaced file holds %q", b)
+		}
+		if fi, err := os.Stat(kept); err != nil || fi.Mode() != 0o640 {
+			t.Errorf("replaced file: %v %v, want -rw-r-----", fi.Mode(), err)
+		}
+		folder := filepath.Join(local, "folder")
+		os.Mkdir(folder, 0o755)
+		os.WriteFile(filepath.Join(folder, "inside"), []byte("x"), 0o644)
+		err := h.Download(ctx, dir+"/f.txt", folder, nil)
+		var he *Error
+		if !errors.As(err, &he) || he.Class != FTPIOError || !strings.Contains(err.Error(), "is a directory") || he.Path != folder {
+			t.Errorf("download onto a folder: %v", err)
+		}
+		if entries, _ := os.ReadDir(folder); len(entries) != 1 {
+			t.Errorf("the folder holds %d entries, want 1", len(entries))
+		}
+		entries, _ := os.ReadDir(local)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if strings.Join(names, " ") != "folder fresh.txt kept.txt src.txt" {
+			t.Errorf("local folder holds %v", names)
+		}
+		// the host is still usable
+		if err := h.Download(ctx, dir+"/f.txt", fresh, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
