@@ -201,6 +201,9 @@ func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A data connection lives for one transfer: no TCP keep-alive (four
+	// setsockopt calls a file saved).
+	d.KeepAlive = -1
 	return d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 }
 
