@@ -378,8 +378,18 @@ var fmOps = []*fmOp{
 			return h.Rename(ctx, c.remote+"/ren-src.txt", c.remote+"/ren-dst.txt")
 		},
 		check: func(r *fmRun, c *fmCase, err error) (string, string) {
-			src, _ := os.ReadFile(xoDisk(r.s, c.remote+"/ren-src.txt"))
-			dst, _ := os.ReadFile(xoDisk(r.s, c.remote+"/ren-dst.txt"))
+			// The server may still be running the rename after the
+			// connection was cut: seeing the source and then the target
+			// both there means it renamed in between. Look again.
+			var src, dst []byte
+			for try := 0; try < 40; try++ {
+				src, _ = os.ReadFile(xoDisk(r.s, c.remote+"/ren-src.txt"))
+				dst, _ = os.ReadFile(xoDisk(r.s, c.remote+"/ren-dst.txt"))
+				if src == nil || dst == nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
 			switch {
 			case err == nil && (src != nil || string(dst) != "rename me\n"):
 				return "", fmt.Sprintf("rename succeeded, but source %q, target %q", src, dst)
