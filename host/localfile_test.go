@@ -106,6 +106,23 @@ func TestDownloadLocalTarget(t *testing.T) {
 		if entries, _ := os.ReadDir(folder); len(entries) != 1 {
 			t.Errorf("the folder holds %d entries, want 1", len(entries))
 		}
+		// a link is replaced by the file (as rename does), with the
+		// permissions of the file it pointed to, which stays as it was
+		linked := filepath.Join(local, "linked.txt")
+		os.WriteFile(linked, []byte("linked"), 0o600)
+		link := filepath.Join(local, "link.txt")
+		os.Symlink("linked.txt", link)
+		if err := h.Download(ctx, dir+"/f.txt", link, nil); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode() != 0o600 {
+			t.Errorf("download onto a link: %v %v, want a file -rw-------", fi.Mode(), err)
+		}
+		if b, _ := os.ReadFile(linked); string(b) != "linked" {
+			t.Errorf("the linked file now holds %q", b)
+		}
+		os.Remove(link)
+		os.Remove(linked)
 		entries, _ := os.ReadDir(local)
 		var names []string
 		for _, e := range entries {
