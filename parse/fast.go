@@ -91,7 +91,7 @@ func fastUnix(r *StatResult, line string, timeShift float64, cs *clockState) boo
 	}
 	get := func(i int) string { return line[pos[2*i]:pos[2*i+1]] }
 
-	mode, ok := fastLsMode(get(0))
+	mode, ok := parseLsMode(get(0))
 	if !ok || isDevice(mode) {
 		return false
 	}
@@ -270,34 +270,6 @@ func next(m uint64) (int, uint64) {
 func gather(m uint64) uint64 {
 	return (m >> 7) * 0x0102040810204080 >> 56
 }
-
-// fastLsMode is parseLsMode, quicker for the usual strings: the nine
-// permission characters are looked at eight at a time, and only a set-id
-// or sticky letter takes parseLsMode's way.
-func fastLsMode(s string) (uint32, bool) {
-	switch {
-	case len(s) == 10:
-	case len(s) == 11 && (s[10] == '+' || s[10] == '.' || s[10] == '@'):
-	default:
-		return 0, false
-	}
-	t := lsType[s[0]]
-	if t == badType || !plainExec(s[3]) || !plainExec(s[6]) || !plainExec(s[9]) {
-		return parseLsMode(s)
-	}
-	// Bit k of g: s[1+k] is not '-'; s[1] is 0o400, s[8] 0o002.
-	y := load64(s, 1) ^ '-'*lows
-	g := gather(((y&^highs + ^highs&(0x7f*lows)) | y) & highs)
-	m := t | uint32(bits.Reverse8(uint8(g)))<<1
-	if s[9] != '-' {
-		m |= 0o001
-	}
-	return m, true
-}
-
-// plainExec reports whether c, in an execute position of a mode string,
-// is an execute bit or none, no set-id or sticky letter.
-func plainExec(c byte) bool { return c == 'x' || c == '-' }
 
 // thisYear returns the seconds since the epoch of year-mo-day h:mi for a
 // year of the yearDays table, a day up to 28 and a valid time (what nearly

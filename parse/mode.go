@@ -1,6 +1,9 @@
 package parse
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // POSIX st_mode bits, as Python's stat module defines them.
 const (
@@ -92,9 +95,7 @@ func parseLsMode(s string) (uint32, bool) {
 			return 0, false
 		}
 	}
-	m := t | set(s[1], 0o400) | set(s[2], 0o200) | set(s[3], 0o100) |
-		set(s[4], 0o040) | set(s[5], 0o020) | set(s[6], 0o010) |
-		set(s[7], 0o004) | set(s[8], 0o002) | set(s[9], 0o001)
+	m := t | permBits(s)
 	switch s[3] {
 	case 's':
 		m |= ModeSetuid
@@ -119,13 +120,18 @@ func parseLsMode(s string) (uint32, bool) {
 	return m, true
 }
 
-// set returns bit unless c is '-': as in ftputil, any character but '-' in a
-// permission position grants the permission.
-func set(c byte, bit uint32) uint32 {
-	if c != '-' {
-		return bit
+// permBits returns the nine permission bits of a mode string s of at
+// least ten bytes: as in ftputil, any character but '-' in a permission
+// position grants the permission. s[1:9] is looked at as one 64-bit word.
+func permBits(s string) uint32 {
+	// Bit k of g: s[1+k] is not '-'; s[1] is 0o400, s[8] 0o002.
+	y := load64(s, 1) ^ '-'*lows
+	g := gather(((y&^highs + ^highs&(0x7f*lows)) | y) & highs)
+	m := uint32(bits.Reverse8(uint8(g))) << 1
+	if s[9] != '-' {
+		m |= 0o001
 	}
-	return 0
+	return m
 }
 
 // parseGoMode reads a mode string as io/fs.FileMode.String writes it: zero or
