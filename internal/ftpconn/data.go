@@ -305,7 +305,7 @@ func (c *Conn) accept(ctx context.Context, ln net.Listener) (net.Conn, error) {
 }
 
 // ErrShortData is the error of a download whose data connection ended
-// before the size the server announced with SIZE.
+// before the size the server announced (in its 150 reply, or with SIZE).
 var ErrShortData = errors.New("ftpconn: the data connection ended before the end of the file")
 
 // dataConn is an open transfer.
@@ -315,7 +315,7 @@ type dataConn struct {
 	ctx     context.Context
 	stop    func() bool
 	upload  bool
-	want    int64 // a download: the bytes SIZE announced; -1 unknown
+	want    int64 // a download: the bytes announced (150 reply or SIZE); -1 unknown
 	got     int64 // a download: the bytes received
 	written int64
 	touched bool // a Read or Write was attempted
@@ -417,7 +417,7 @@ func (d *dataConn) CopyTo(w io.Writer) (n int64, handled bool, err error) {
 }
 
 // short is the error at the end of a download's data: ErrShortData when
-// fewer bytes came than SIZE announced (the transfer is over all the
+// fewer bytes came than were announced (the transfer is over all the
 // same: Close reads its final reply), else err.
 func (d *dataConn) short(err error) error {
 	if d.want >= 0 && d.got < d.want {
