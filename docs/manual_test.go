@@ -418,19 +418,30 @@ func runExample(code string, env runEnv) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	L := lua.NewState(lua.Options{RegistryMaxSize: 1 << 20})
-	defer L.Close()
-	if err := luabind.Open(L, luabind.Config{Context: ctx, Stderr: &errb}); err != nil {
+	L, err := exampleState(ctx, &out, &errb)
+	if err != nil {
 		return "", "", err
 	}
+	defer L.Close()
 	defer luabind.CloseAll(L)
-	redirect(L, &out, &errb)
 	argt := L.NewTable()
 	argt.RawSetInt(0, lua.LString("example.lua"))
 	L.SetGlobal("arg", argt)
 	err = L.DoString(env.code(code))
 	luabind.CloseAll(L)
 	return env.output(out.String()), env.output(errb.String()), err
+}
+
+// exampleState is a fresh state with the module opened as ftplua opens
+// it, its output going to the buffers (see redirect).
+func exampleState(ctx context.Context, stdout, stderr *bytes.Buffer) (*lua.LState, error) {
+	L := lua.NewState(lua.Options{RegistryMaxSize: 1 << 20})
+	if err := luabind.Open(L, luabind.Config{Context: ctx, Stderr: stderr}); err != nil {
+		L.Close()
+		return nil, err
+	}
+	redirect(L, stdout, stderr)
+	return L, nil
 }
 
 // redirect points print, io.write, io.stdout and io.stderr at the buffers,
@@ -795,13 +806,12 @@ func runCommand(repo string, args []string, env runEnv) (stdout, stderr string, 
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	L := lua.NewState(lua.Options{RegistryMaxSize: 1 << 20})
-	defer L.Close()
-	if err := luabind.Open(L, luabind.Config{Context: ctx, Stderr: &errb}); err != nil {
+	L, err := exampleState(ctx, &out, &errb)
+	if err != nil {
 		return "", "", 0, err
 	}
+	defer L.Close()
 	defer luabind.CloseAll(L)
-	redirect(L, &out, &errb)
 	ost := L.GetGlobal("os").(*lua.LTable)
 	L.SetField(ost, "exit", L.NewFunction(func(L *lua.LState) int {
 		ud := L.NewUserData()
