@@ -61,3 +61,21 @@ bench_peers() {
     if bench_peer_ok "$t"; then bench_tools+=("$t"); else echo "== $t missing: skipped"; fi
   done
 }
+
+# bench_timed LABEL COMMAND: runs COMMAND (a shell string) as a process of
+# its own under /usr/bin/time, its output to $WORK/log.txt, and sets
+# bench_wall (seconds), bench_cpu (user+sys seconds) and bench_rss (peak
+# KiB). A failure is reported with LABEL and the log; it returns 1.
+bench_timed() {
+  local label=$1 c=$2 t0 t1 u sy
+  t0=$(date +%s.%N)
+  if ! eval "/usr/bin/time -f '%M %U %S' -o $WORK/time.txt $c" >"$WORK/log.txt" 2>&1; then
+    echo "!! $label failed: $c" >&2
+    cat "$WORK/log.txt" >&2
+    return 1
+  fi
+  t1=$(date +%s.%N)
+  read -r bench_rss u sy <"$WORK/time.txt"
+  bench_wall=$(echo "$t1 - $t0" | bc)
+  bench_cpu=$(echo "$u + $sy" | bc)
+}

@@ -110,19 +110,11 @@ mkdir -p "$OUT"
 RAW=$OUT/small.tsv
 printf 'server\ttool\tround\twall_s\tcpu_s\trss_kib\n' >"$RAW"
 run() { # SERVER TOOL ROUND
-  local s=$1 tool=$2 round=$3 root t c t0 t1 rss u sy got
+  local s=$1 tool=$2 round=$3 root t got
   root=$(envof "$s" ROOT)
   t=$DIR/$tool-$round
   sync
-  c=$(cmd "$s" "$tool" "$t")
-  t0=$(date +%s.%N)
-  if ! eval "/usr/bin/time -f '%M %U %S' -o $WORK/time.txt $c" >"$WORK/log.txt" 2>&1; then
-    echo "!! $s $tool failed: $c" >&2
-    cat "$WORK/log.txt" >&2
-    return 1
-  fi
-  t1=$(date +%s.%N)
-  read -r rss u sy <"$WORK/time.txt"
+  bench_timed "$s $tool" "$(cmd "$s" "$tool" "$t")" || return 1
   got=$(find "$root/$t" -type f -size "${SIZE}c" | wc -l)
   if [ "$got" != "$COUNT" ]; then
     echo "!! $s $tool: $got files of $SIZE bytes, want $COUNT" >&2
@@ -133,9 +125,8 @@ run() { # SERVER TOOL ROUND
     return 1
   fi
   rm -rf "${root:?}/$t"
-  printf '%s\t%s\t%s\t%.3f\t%.2f\t%s\n' "$s" "$tool" "$round" \
-    "$(echo "$t1 - $t0" | bc)" "$(echo "$u + $sy" | bc)" "$rss" >>"$RAW"
-  printf '   %-8s %-8s %6.2f s\n' "$s" "$tool" "$(echo "$t1 - $t0" | bc)"
+  printf '%s\t%s\t%s\t%.3f\t%.2f\t%s\n' "$s" "$tool" "$round" "$bench_wall" "$bench_cpu" "$bench_rss" >>"$RAW"
+  printf '   %-8s %-8s %6.2f s\n' "$s" "$tool" "$bench_wall"
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)

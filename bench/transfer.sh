@@ -124,7 +124,7 @@ mkdir -p "$OUT"
 RAW=$OUT/latest.tsv
 printf 'server\tway\ttool\tround\twall_s\tcpu_s\trss_kib\n' >"$RAW"
 run() { # SERVER WAY TOOL ROUND
-  local s=$1 way=$2 tool=$3 round=$4 c root t0 t1 rss u sy got target
+  local s=$1 way=$2 tool=$3 round=$4 root got target
   root=$(envof "$s" ROOT)
   target=$WORK/down.bin
   [ "$way" = up ] && target=$root/$DIR/up.bin
@@ -133,15 +133,7 @@ run() { # SERVER WAY TOOL ROUND
   # by the server, and writeback left over from the last transfer (its
   # throttling) would otherwise land on whoever comes next.
   sync
-  c=$(cmd "$s" "$way" "$tool")
-  t0=$(date +%s.%N)
-  if ! eval "/usr/bin/time -f '%M %U %S' -o $WORK/time.txt $c" >"$WORK/log.txt" 2>&1; then
-    echo "!! $s $way $tool failed: $c" >&2
-    cat "$WORK/log.txt" >&2
-    return 1
-  fi
-  t1=$(date +%s.%N)
-  read -r rss u sy <"$WORK/time.txt"
+  bench_timed "$s $way $tool" "$(cmd "$s" "$way" "$tool")" || return 1
   got=$(stat -c %s "$target" 2>/dev/null || echo 0)
   if [ "$got" != "$SIZE" ]; then
     echo "!! $s $way $tool: $got bytes, want $SIZE" >&2
@@ -152,9 +144,8 @@ run() { # SERVER WAY TOOL ROUND
     return 1
   fi
   rm -f "$target"
-  printf '%s\t%s\t%s\t%s\t%.3f\t%.2f\t%s\n' "$s" "$way" "$tool" "$round" \
-    "$(echo "$t1 - $t0" | bc)" "$(echo "$u + $sy" | bc)" "$rss" >>"$RAW"
-  printf '   %-8s %-4s %-12s %6.2f s\n' "$s" "$way" "$tool" "$(echo "$t1 - $t0" | bc)"
+  printf '%s\t%s\t%s\t%s\t%.3f\t%.2f\t%s\n' "$s" "$way" "$tool" "$round" "$bench_wall" "$bench_cpu" "$bench_rss" >>"$RAW"
+  printf '   %-8s %-4s %-12s %6.2f s\n' "$s" "$way" "$tool" "$bench_wall"
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
