@@ -152,6 +152,17 @@ func replyError(code int, msg, command, path string) *Error {
 		Err: &textproto.Error{Code: code, Msg: msg}}
 }
 
+// withPath names path in an *Error that names none (a connection that
+// failed before the command for path was sent).
+func withPath(err error, path string) error {
+	if e, ok := err.(*Error); ok && e.Path == "" && path != "" {
+		c := *e
+		c.Path = path
+		return &c
+	}
+	return err
+}
+
 // wrapError turns any error from a session into an *Error. Replies keep
 // their code; transport failures (refused, reset, timeout, TLS) become
 // FTPOSError without a code.

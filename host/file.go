@@ -48,6 +48,7 @@ func (h *Host) Open(ctx context.Context, p string, o FileOptions) (*File, error)
 	if err != nil {
 		return nil, newError(FTPIOError, abs, "%v", err)
 	}
+	h.lendMain()
 	var f *File
 	for attempt := 0; ; attempt++ {
 		get := h.pool.getTrusted
@@ -56,7 +57,7 @@ func (h *Host) Open(ctx context.Context, p string, o FileOptions) (*File, error)
 		}
 		c, err := get(ctx, dir)
 		if err != nil {
-			return nil, err
+			return nil, withPath(err, abs)
 		}
 		unchecked := c.unchecked
 		var discarded error
@@ -325,7 +326,7 @@ func (h *Host) exactMtime(ctx context.Context, p string) (float64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	feats := h.sess.Features()
+	feats := h.feats
 	if _, ok := feats["MDTM"]; ok {
 		code, msg, err := h.cmd(ctx, "MDTM "+wire, abs)
 		if err == nil && code == 213 {

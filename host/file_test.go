@@ -130,7 +130,10 @@ func TestIfNewer(t *testing.T) {
 	})
 }
 
-// Files reuse their child connection: many opens in a row need one child.
+// Files reuse their connection: many opens in a row need one connection,
+// the host's own, lent to each file in turn; files open at once get
+// connections of their own up to max_connections, which keeps a place for
+// the host's.
 func TestFilesReuseChildren(t *testing.T) {
 	ctx := context.Background()
 	testservers.Each(t, func(t *testing.T, s testservers.Server) {
@@ -162,8 +165,8 @@ func TestFilesReuseChildren(t *testing.T) {
 				t.Fatalf("read %q", b)
 			}
 		}
-		if n := dials.Load(); n != 2 {
-			t.Errorf("%d connections for 40 files in a row, want 2 (main + one child)", n)
+		if n := dials.Load(); n != 1 {
+			t.Errorf("%d connections for 40 files in a row, want 1 (the host's, lent to each)", n)
 		}
 		// open files at once: the limit holds
 		var open []*File
@@ -177,6 +180,13 @@ func TestFilesReuseChildren(t *testing.T) {
 		_, err := h.Open(ctx, dir+"/f.txt", FileOptions{})
 		if !errors.Is(err, FTPIOError) || !strings.Contains(err.Error(), "max_connections") {
 			t.Errorf("third open with max_connections=3: %v", err)
+		}
+		if n := dials.Load(); n != 2 {
+			t.Errorf("%d connections for two open files, want 2", n)
+		}
+		// the host is still usable: it takes the place kept for it
+		if _, err := h.Listdir(ctx, dir); err != nil {
+			t.Errorf("listdir with two files open: %v", err)
 		}
 		for _, f := range open {
 			f.Close()

@@ -31,14 +31,19 @@ import (
 
 // Host is one connected FTP server.
 type Host struct {
-	mu     sync.Mutex
-	opts   Options
-	sess   Session
-	codec  codec
-	cwd    string // logical current directory, as ftputil keeps it
-	srvCwd string // the server's working directory as we last set it; "" unknown
-	closed bool
-	listA  int // LIST -a: 0 not yet known, 1 works, -1 refused by the server
+	mu   sync.Mutex
+	opts Options
+	// sess is the main connection; nil while it is lent to a file (see
+	// lendMain) until the host needs one again (see mainSess).
+	sess     Session
+	mainUsed time.Time         // when sess last carried a command
+	noLend   bool              // Session was called: sess stays the host's
+	feats    map[string]string // FEAT of the first connection
+	codec    codec
+	cwd      string // logical current directory, as ftputil keeps it
+	srvCwd   string // the server's working directory as we last set it; "" unknown
+	closed   bool
+	listA    int // LIST -a: 0 not yet known, 1 works, -1 refused by the server
 
 	auto      *parse.Auto  // ftputil's automatic Unix/MS choice
 	parser    parse.Parser // set by SetParser; nil: auto (or MLSD)
@@ -88,13 +93,13 @@ func Dial(ctx context.Context, o Options) (*Host, error) {
 }
 
 func newHost(o Options, sess Session, cd codec) *Host {
-	h := &Host{opts: o, sess: sess, codec: cd, now: time.Now,
+	h := &Host{opts: o, sess: sess, feats: sess.Features(), codec: cd, now: time.Now,
 		auto: &parse.Auto{}, cache: cache.New[StatResult](DefaultCacheSize)}
 	if o.NoListA {
 		h.listA = -1
 	}
 	if o.UseMLSD {
-		if _, ok := sess.Features()["MLST"]; ok {
+		if _, ok := h.feats["MLST"]; ok {
 			h.useMLSD = true
 		}
 	}
@@ -124,8 +129,56 @@ func (h *Host) Closed() bool {
 }
 
 // Session returns the host's main session, for commands the Host does not
-// offer. Use it only while no other method of the Host runs.
-func (h *Host) Session() Session { return h.sess }
+// offer. Use it only while no other method of the Host runs. From the
+// first call on, the main connection is never lent to a file (see Open),
+// so the session returned stays the host's. It is nil when the host is
+// closed, or when its main connection was lent and no other can be made.
+func (h *Host) Session() Session {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.noLend = true
+	s, err := h.mainSess(context.Background())
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+// mainSess returns the main connection (h.mu held). While it is lent to
+// a file, the host takes an idle connection back from the pool, or opens
+// a new one: the main connection's place is kept free in the count of
+// MaxConnections.
+func (h *Host) mainSess(ctx context.Context) (Session, error) {
+	if h.closed {
+		return nil, newError(FTPOSError, "", "%v", errClosed)
+	}
+	if h.sess == nil {
+		s, cwd, err := h.pool.reclaim(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h.sess, h.srvCwd = s, cwd
+	}
+	h.mainUsed = time.Now()
+	return h.sess, nil
+}
+
+// lendMain puts the main connection, idle, into the pool for the file
+// being opened, when the pool holds no idle connection and has room for
+// one more: a script that opens, uploads or downloads one file at a time
+// then works over one connection and one login, where ftputil opens a
+// child connection besides the main one. The host takes a connection
+// back when it next sends a command (see mainSess).
+func (h *Host) lendMain() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || h.noLend || h.sess == nil || broken(h.sess) {
+		return
+	}
+	if h.pool.offer(&child{sess: h.sess, cwd: h.srvCwd, idle: h.mainUsed}) {
+		h.sess, h.srvCwd = nil, ""
+	}
+}
 
 // Close ends the connection. It is idempotent.
 func (h *Host) Close() error {
@@ -137,8 +190,10 @@ func (h *Host) Close() error {
 	h.closed = true
 	h.cache.Clear()
 	perr := h.pool.closeAll()
-	if err := h.sess.Close(); err != nil {
-		return wrapError(err, "QUIT", "")
+	if h.sess != nil {
+		if err := h.sess.Close(); err != nil {
+			return wrapError(err, "QUIT", "")
+		}
 	}
 	if perr != nil {
 		return wrapError(perr, "QUIT", "")
@@ -149,10 +204,11 @@ func (h *Host) Close() error {
 // cmd sends a command on the main session; a transport failure becomes an
 // *Error, a reply is returned whatever its code.
 func (h *Host) cmd(ctx context.Context, line, path string) (int, string, error) {
-	if h.closed {
-		return 0, "", newError(FTPOSError, path, "%v", errClosed)
+	s, err := h.mainSess(ctx)
+	if err != nil {
+		return 0, "", withPath(err, path)
 	}
-	code, msg, err := h.sess.Cmd(ctx, line)
+	code, msg, err := s.Cmd(ctx, line)
 	if err != nil {
 		return 0, "", wrapError(err, line, path)
 	}
@@ -418,10 +474,11 @@ func (h *Host) listLines(ctx context.Context, dir string) ([]string, error) {
 // transferLines runs a listing command in the server's working directory
 // and returns its lines without line ends.
 func (h *Host) transferLines(ctx context.Context, cmd, path string) ([]string, error) {
-	if h.closed {
-		return nil, newError(FTPOSError, path, "%v", errClosed)
+	s, err := h.mainSess(ctx)
+	if err != nil {
+		return nil, withPath(err, path)
 	}
-	data, err := h.sess.Transfer(ctx, cmd, 0)
+	data, err := s.Transfer(ctx, cmd, 0)
 	if err != nil {
 		return nil, wrapError(err, cmd, path)
 	}

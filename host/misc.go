@@ -8,10 +8,15 @@ import (
 )
 
 // KeepAlive sends PWD on the main connection, as ftputil does, so that the
-// server does not close it for idleness.
+// server does not close it for idleness. While the main connection is
+// lent to an open file (see Open) and no other connection is idle, there
+// is nothing idle to keep: it sends nothing rather than log in again.
 func (h *Host) KeepAlive(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.sess == nil && !h.closed && !h.pool.hasIdle() {
+		return nil
+	}
 	_, err := h.expect(ctx, "PWD", "")
 	return err
 }
@@ -51,4 +56,4 @@ func (h *Host) UseListAOption(on bool) {
 func (h *Host) StatCache() *cache.Cache[StatResult] { return h.cache }
 
 // Features returns the server's FEAT answer: feature name to argument.
-func (h *Host) Features() map[string]string { return h.sess.Features() }
+func (h *Host) Features() map[string]string { return h.feats }

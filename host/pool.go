@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"net"
 	"net/textproto"
 	"sync"
 	"time"
@@ -10,7 +11,8 @@ import (
 
 // pool holds the child connections that files and transfers use, as
 // ftputil's children: one per open file, reused after a clean close,
-// at most MaxConnections in all (the main connection counts).
+// at most MaxConnections in all (the main connection counts: its place is
+// kept while it is lent to a file, see Host.lendMain).
 type pool struct {
 	h      *Host
 	mu     sync.Mutex
@@ -102,7 +104,9 @@ func (p *pool) acquire(ctx context.Context, dir string, trust, lend bool) (*chil
 // is there, else CWD. ok: c is ready. A child that fails in transport is
 // discarded: if it was fresh (or ctx is done) the error comes back, else
 // ok and err are both zero values (take another). A directory the server
-// refuses is an FTPIOError, and the child goes back to the pool.
+// refuses is an FTPIOError, and the child goes back to the pool. A
+// timeout is not a connection dropped while idle: it comes back too,
+// rather than costing the caller a second timeout on another child.
 func (p *pool) enter(ctx context.Context, c *child, dir string, fresh, trust bool) (ok bool, err error) {
 	wire, err := p.h.codec.encode(dir)
 	if err != nil {
@@ -121,7 +125,7 @@ func (p *pool) enter(ctx context.Context, c *child, dir string, fresh, trust boo
 			return true, nil
 		}
 		p.discard(c)
-		if fresh || ctx.Err() != nil {
+		if fresh || ctx.Err() != nil || isTimeout(err) {
 			return false, wrapError(err, "NOOP", dir)
 		}
 		return false, nil
@@ -129,7 +133,7 @@ func (p *pool) enter(ctx context.Context, c *child, dir string, fresh, trust boo
 	code, msg, err := c.sess.Cmd(ctx, "CWD "+wire)
 	if err != nil || code == 421 {
 		p.discard(c)
-		if fresh || ctx.Err() != nil {
+		if fresh || ctx.Err() != nil || isTimeout(err) {
 			if err == nil {
 				return false, replyError(code, msg, "CWD "+wire, dir)
 			}
@@ -228,6 +232,72 @@ func (p *pool) take(ctx context.Context, dir string, lend bool) (c *child, fresh
 	return c, true, nil
 }
 
+// offer adds c, the host's idle main connection, to the idle children
+// when there are none and the limit leaves room for one more (see
+// Host.lendMain). It reports whether c was taken.
+func (p *pool) offer(c *child) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.idle) > 0 || len(p.busy) >= p.limit() {
+		return false
+	}
+	p.idle = append(p.idle, c)
+	p.cond.Broadcast()
+	return true
+}
+
+// hasIdle reports whether a child is idle.
+func (p *pool) hasIdle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle) > 0
+}
+
+// reclaim returns a connection for the host's main one, lent to a file
+// before: the idle child used last (checked with NOOP when it sat idle
+// for idleCheck or longer; a dead one is closed and the next tried), or a
+// new connection. It does not count against the limit: the main
+// connection's place is kept. cwd is the connection's working directory,
+// "" when unknown.
+func (p *pool) reclaim(ctx context.Context) (sess Session, cwd string, err error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, "", newError(FTPOSError, "", "%v", errClosed)
+		}
+		n := len(p.idle)
+		if n == 0 {
+			p.mu.Unlock()
+			break
+		}
+		c := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		if time.Since(c.idle) < idleCheck {
+			return c.sess, c.cwd, nil
+		}
+		code, _, err := c.sess.Cmd(ctx, "NOOP")
+		if err == nil && code/100 == 2 {
+			return c.sess, c.cwd, nil
+		}
+		c.sess.Close()
+		if ctx.Err() != nil {
+			return nil, "", wrapError(ctx.Err(), "NOOP", "")
+		}
+	}
+	o := p.h.opts
+	factory := o.SessionFactory
+	if factory == nil {
+		factory = DefaultSessionFactory
+	}
+	sess, err = factory(ctx, &o)
+	if err != nil {
+		return nil, "", wrapError(err, "", "")
+	}
+	return sess, "", nil
+}
+
 // unbusy takes c off the busy set (p.mu held) and wakes the waiters.
 func (p *pool) unbusy(c *child) {
 	delete(p.busy, c)
@@ -299,6 +369,13 @@ func (p *pool) release(c *child, err error) {
 		return
 	}
 	p.put(c, nil)
+}
+
+// isTimeout tells an error of a deadline: the idle limit (Timeout) or
+// the caller's.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
 }
 
 func isReplyErr(err error) bool {

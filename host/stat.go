@@ -114,7 +114,7 @@ func (h *Host) stat(ctx context.Context, abs string) (StatResult, error) {
 // rootStat answers "/": MLST where the server offers it, else a bare
 // directory.
 func (h *Host) rootStat(ctx context.Context) (StatResult, error) {
-	if _, ok := h.sess.Features()["MLST"]; ok {
+	if _, ok := h.feats["MLST"]; ok {
 		code, msg, err := h.cmd(ctx, "MLST /", "/")
 		if err != nil {
 			return StatResult{}, err

@@ -421,7 +421,7 @@ func (h *Host) remoteSize(ctx context.Context, abs string) (int64, bool, error) 
 	if h.closed {
 		return 0, false, newError(FTPOSError, abs, "%v", errClosed)
 	}
-	if _, ok := h.sess.Features()["SIZE"]; ok {
+	if _, ok := h.feats["SIZE"]; ok {
 		dir, name := Split(abs)
 		wire, err := h.codec.encode(name)
 		if err != nil {
@@ -840,7 +840,7 @@ func (h *Host) InferTimeShiftIn(ctx context.Context, dir string) (shift float64,
 		return 0, false, "", newError(FTPOSError, dir, "%v", errClosed)
 	}
 	abs := h.abspath(dir)
-	if _, has := h.sess.Features()["MDTM"]; !has {
+	if _, has := h.feats["MDTM"]; !has {
 		return 0, false, "the server does not offer MDTM", nil
 	}
 	lines, err := h.listLines(ctx, abs)
