@@ -103,14 +103,18 @@ for s in servers:
         if not peers:
             continue
         best = min(peers, key=peers.get)
+        lows = {t: min(w for w, _, _ in v) for (s2, w2, t), v in big.items() if s2 == s and w2 == way and not t.startswith("ftplua")}
+        lbest = min(lows, key=lows.get)
         for tool in ("ftplua-open", "ftplua"):
             if (s, way, tool) not in big:
                 continue
             ours = med([w for w, _, _ in big[s, way, tool]])
+            low = min(w for w, _, _ in big[s, way, tool])
             rss = max(r for _, _, r in big[s, way, tool]) / 1024
             label = "host.Open + io.Copy" if tool == "ftplua-open" else "host.Download/Upload"
             goal("1 GiB %s, %s (%s): time at most the fastest peer's, peak RSS under 24 MiB" % (way, s, label),
-                 "%.2f s against %s's %.2f s: **%.2f x**; %.1f MiB" % (ours, best, peers[best], ours / peers[best], rss),
+                 "%.2f s against %s's %.2f s: **%.2f x**; %.1f MiB (best runs: %.2f s against %s's %.2f s, %.2f x)" % (
+                     ours, best, peers[best], ours / peers[best], rss, low, lbest, lows[lbest], low / lows[lbest]),
                  ours <= peers[best] and rss < 24)
 
 # ---- 5. the tree ----------------------------------------------------------------------
