@@ -14,8 +14,9 @@ import (
 // fails on a changed behaviour: nothing breaks silently.
 
 // rawCmd is (*ftp.ServerConn).cmd: it writes one command line and reads the
-// reply. expected -1 accepts any code. It skips jlaffaye's CR/LF check, so
-// callers must refuse CR and LF themselves (Conn.Cmd does).
+// reply. expected -1 accepts any code. It refuses a line holding CR or LF
+// (ftp.ErrInvalidCommand) before sending; Conn.Cmd refuses it first, with
+// its own ErrInvalidCommand.
 //
 //go:linkname rawCmd github.com/jlaffaye/ftp.(*ServerConn).cmd
 func rawCmd(c *ftp.ServerConn, expected int, format string, args ...interface{}) (int, string, error)
