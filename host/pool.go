@@ -208,12 +208,7 @@ func (p *pool) take(ctx context.Context, dir string, lend bool) (c *child, fresh
 		p.lent++
 	}
 	p.mu.Unlock()
-	o := p.h.opts
-	factory := o.SessionFactory
-	if factory == nil {
-		factory = DefaultSessionFactory
-	}
-	sess, err := factory(ctx, &o)
+	sess, err := p.dial(ctx)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.unbusy(placeholder)
@@ -286,16 +281,21 @@ func (p *pool) reclaim(ctx context.Context) (sess Session, cwd string, err error
 			return nil, "", wrapError(ctx.Err(), "NOOP", "")
 		}
 	}
+	sess, err = p.dial(ctx)
+	if err != nil {
+		return nil, "", wrapError(err, "", "")
+	}
+	return sess, "", nil
+}
+
+// dial logs in a new connection with the host's options.
+func (p *pool) dial(ctx context.Context) (Session, error) {
 	o := p.h.opts
 	factory := o.SessionFactory
 	if factory == nil {
 		factory = DefaultSessionFactory
 	}
-	sess, err = factory(ctx, &o)
-	if err != nil {
-		return nil, "", wrapError(err, "", "")
-	}
-	return sess, "", nil
+	return factory(ctx, &o)
 }
 
 // unbusy takes c off the busy set (p.mu held) and wakes the waiters.
