@@ -171,22 +171,10 @@ func (h *Host) Download(ctx context.Context, remote, local string, callback func
 	if dir == "" {
 		dir = "."
 	}
-	// An existing target keeps its permissions; a new one gets 0644. A
-	// link is replaced by the file, as rename does, and lends it the
-	// permissions of the file it points to. A folder is not replaced.
-	mode := fs.FileMode(0o644)
-	if fi, err := os.Lstat(local); err == nil {
-		switch {
-		case fi.IsDir():
-			src.Close()
-			return localError(&fs.PathError{Op: "download to", Path: local, Err: errIsDir}, local)
-		case fi.Mode()&fs.ModeSymlink != 0:
-			if t, err := os.Stat(local); err == nil && t.Mode().IsRegular() {
-				mode = t.Mode().Perm()
-			}
-		default:
-			mode = fi.Mode().Perm()
-		}
+	mode, err := targetMode(local)
+	if err != nil {
+		src.Close()
+		return err
 	}
 	tmp, err := createPart(dir, base, mode)
 	if err != nil {

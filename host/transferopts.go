@@ -495,12 +495,16 @@ func (h *Host) DownloadWith(ctx context.Context, remote, local string, o Transfe
 	if err != nil {
 		return TransferResult{}, err
 	}
+	mode, err := targetMode(local)
+	if err != nil {
+		return TransferResult{}, err
+	}
 	var res TransferResult
 	var tmpName string
 	if o.Resume {
 		tmpName, res, err = h.downloadResumable(ctx, remote, abs, local, o)
 	} else {
-		tmpName, res, err = h.downloadTemp(ctx, remote, abs, local, o)
+		tmpName, res, err = h.downloadTemp(ctx, remote, abs, local, mode, o)
 	}
 	if err != nil {
 		return res, err
@@ -515,13 +519,13 @@ func (h *Host) DownloadWith(ctx context.Context, remote, local string, o Transfe
 			return res, err
 		}
 	}
-	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(local); err == nil {
-		mode = fi.Mode().Perm()
+	if o.Resume {
+		// the resumable part was opened as 0644, maybe by an earlier run;
+		// the temporary file of downloadTemp has its mode already
+		err = os.Chmod(tmpName, mode)
 	}
-	err = os.Chmod(tmpName, mode)
 	if err == nil {
-		err = os.Rename(tmpName, local)
+		err = renameFile(tmpName, local)
 	}
 	if err != nil {
 		if !o.Resume {
@@ -533,9 +537,10 @@ func (h *Host) DownloadWith(ctx context.Context, remote, local string, o Transfe
 	return res, nil
 }
 
-// downloadTemp downloads into a fresh temporary file next to local (as
-// Download does) and returns its name; on failure it is removed.
-func (h *Host) downloadTemp(ctx context.Context, remote, abs, local string, o TransferOptions) (string, TransferResult, error) {
+// downloadTemp downloads into a fresh temporary file next to local, with
+// permissions mode (as Download does), and returns its name; on failure
+// it is removed.
+func (h *Host) downloadTemp(ctx context.Context, remote, abs, local string, mode fs.FileMode, o TransferOptions) (string, TransferResult, error) {
 	var res TransferResult
 	src, err := h.Open(ctx, remote, FileOptions{Mode: "rb"})
 	if err != nil {
@@ -545,7 +550,7 @@ func (h *Host) downloadTemp(ctx context.Context, remote, abs, local string, o Tr
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+PartSuffix+"-*")
+	tmp, err := createPart(dir, base, mode)
 	if err != nil {
 		src.Close()
 		return "", res, localError(err, local)
