@@ -161,6 +161,16 @@ describe("transfers", function()
     local err = expect(function() h:download(d .. "/none", dir .. "/none") end).to_fail_with("FTPIOError", 550)
     expect(io.open(dir .. "/none", "rb")).to_be_nil()
     expect(function() h:upload(dir .. "/no-such", d .. "/x") end).to_fail_with("FTPIOError")
+    -- a folder as the local target is refused before anything is written,
+    -- with or without options
+    local folder = tempdir()
+    for _, opts in ipairs({ false, {}, { resume = true } }) do
+      local e = expect(function()
+        if opts then h:download(d .. "/up.bin", folder, nil, opts) else h:download(d .. "/up.bin", folder) end
+      end).to_fail_with("FTPIOError")
+      expect(tostring(e)).to_contain("is a directory")
+    end
+    expect(io.open(folder .. ".ftplua-part", "rb")).to_be_nil()
     h:close()
   end)
 
