@@ -98,8 +98,10 @@ import (
 // failed open-write leaves what the server kept (only Upload removes its
 // partial file). The built-in server runs a command cut before its LF.
 //
-// The machine is shared: a case that failed only by an unexpected timeout
-// (never a hang, a leak or a wrong file) runs once more, and says so.
+// The machine is shared: a case that failed only by an unexpected timeout,
+// or by a cut that did not fire because the run moved fewer bytes than
+// the measured ones (never a hang, a leak or a wrong file), runs once
+// more, and says so.
 func TestFaultMatrix(t *testing.T) {
 	servers := testservers.All(t)
 	base := runtime.NumGoroutine()
@@ -139,7 +141,7 @@ func TestFaultMatrix(t *testing.T) {
 		if r.cases == 0 {
 			continue
 		}
-		t.Logf("fault matrix %s: %d cases (%d faults x %d operations), %d completed, %d typed errors, %d failures (%d run again after a timeout); errors by class: %s",
+		t.Logf("fault matrix %s: %d cases (%d faults x %d operations), %d completed, %d typed errors, %d failures (%d run again); errors by class: %s",
 			r.s.Name, r.cases, r.faults, len(fmOps), r.completed, r.typed, r.failures, r.reruns, fmCounts(r.classes))
 		total.cases += r.cases
 		total.reruns += r.reruns
@@ -163,7 +165,7 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	t.Logf("fault matrix: %d cases (%s), %d completed, %d typed errors, %d failures",
 		total.cases, strings.Join(shape, " + "), total.completed, total.typed, total.failures)
-	t.Logf("fault matrix: %d cases run again after a timeout on the shared machine", total.reruns)
+	t.Logf("fault matrix: %d cases run again on the shared machine (a timeout, or a cut that did not fire)", total.reruns)
 	t.Logf("fault matrix: errors by class: %s", fmCounts(total.classes))
 	t.Logf("fault matrix: files after the cases: %s", fmCounts(total.states))
 	t.Logf("fault matrix: %s", time.Since(start).Round(100*time.Millisecond))
@@ -524,7 +526,7 @@ func fmFaults() []fmFault {
 				expect: func(r *fmRun, op *fmOp, m fmMeasure, err error, st faultproxy.Stats, took time.Duration) string {
 					n, spread := bytesOf(m)
 					if n > pos(where, n, spread) && st.Cut == 0 {
-						return fmt.Sprintf("the cut after %d of %d bytes did not fire", pos(where, n, spread), n)
+						return fmt.Sprintf("the cut after %d of %d bytes %s", pos(where, n, spread), n, fmUnfired)
 					}
 					if !op.child && err != nil {
 						// the host's own connection failed in transport
@@ -548,7 +550,7 @@ func fmFaults() []fmFault {
 				expect: func(r *fmRun, op *fmOp, m fmMeasure, err error, st faultproxy.Stats, took time.Duration) string {
 					after := pos(where, m.data, m.dataSpread)
 					if m.data > after && st.Cut == 0 {
-						return fmt.Sprintf("the cut after %d of %d bytes did not fire", after, m.data)
+						return fmt.Sprintf("the cut after %d of %d bytes %s", after, m.data, fmUnfired)
 					}
 					if m.data == 0 && err != nil {
 						return "failed without a data connection to fault"
@@ -957,16 +959,24 @@ func (r *fmRun) leaks(id string, p *faultproxy.Proxy) (problems []string) {
 	return problems
 }
 
+// fmUnfired ends the problem of a cut that did not fire: the run moved
+// fewer bytes than both measured runs.
+const fmUnfired = "did not fire"
+
 // runCase runs one case, and once more if it failed only in what a
 // loaded machine can cause: an unexpected timeout (not under a stall)
 // made the operation fail before its fault could act, or fail where it
-// should have completed. A hang, a panic, an untyped error, a leak or a
-// file in a wrong state is never run again. Reruns are logged and
-// counted.
+// should have completed; or a cut near the end did not fire because
+// this run moved fewer bytes than the two measured ones (pure-ftpd's
+// replies differ from run to run with the timing, by up to about 75
+// bytes over TLS). A hang, a panic, an untyped error, a leak or a file in
+// a wrong state is never run again. Reruns are logged and counted.
 func (r *fmRun) runCase(f fmFault, op *fmOp, m fmMeasure) {
 	a := r.attempt(f, op, m)
-	if a.soft && !strings.HasSuffix(f.name, "stall") && fmIsTimeout(a.err) {
-		r.t.Logf("%s %s: run again after a timeout (the machine is shared): %s", f.name, op.name, strings.Join(a.problems, "; "))
+	timedOut := !strings.HasSuffix(f.name, "stall") && fmIsTimeout(a.err)
+	unfired := len(a.problems) == 1 && strings.HasSuffix(a.problems[0], fmUnfired)
+	if a.soft && (timedOut || unfired) {
+		r.t.Logf("%s %s: run again (the machine is shared): %s", f.name, op.name, strings.Join(a.problems, "; "))
 		r.mu.Lock()
 		r.reruns++
 		r.mu.Unlock()
